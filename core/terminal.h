@@ -1,0 +1,24 @@
+/* Pseudo-terminals: created in the container, the master handed to the
+ * console socket or to the foreground `run`, which bridges it. */
+#ifndef MODRUN_TERMINAL_H
+#define MODRUN_TERMINAL_H
+
+#include "utils.h"
+
+/* In the container after pivot: opens a pty from /dev/ptmx, makes the slave
+ * the controlling terminal and stdin/stdout/stderr, applies the size when
+ * ROWS and COLS are non-zero, and returns the master fd. */
+int mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master,
+                             mr_error **err);
+/* Connects to the unix socket PATH; returns the fd. */
+int mr_console_socket_open (const char *path, mr_error **err);
+/* Sends FD over the unix socket SOCK with SCM_RIGHTS. */
+int mr_send_fd (int sock, int fd, mr_error **err);
+/* Receives one fd sent with SCM_RIGHTS. */
+int mr_recv_fd (int sock, int *fd, mr_error **err);
+/* Foreground run: puts our stdin in raw mode when it is a terminal, copies
+ * stdin to MASTER and MASTER to stdout, forwards SIGWINCH sizes, until
+ * MASTER hangs up. Restores the terminal. */
+int mr_terminal_bridge (int master, mr_error **err);
+
+#endif
