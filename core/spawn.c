@@ -1,1 +1,738 @@
+/* create and run: the container's init is cloned here, driven through the
+ * plugin stages, and left waiting on the exec fifo until start. */
 #include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "json.h"
+#include "lifecycle.h"
+#include "log.h"
+#include "ociconfig.h"
+#include "plugins.h"
+#include "process.h"
+#include "state.h"
+#include "terminal.h"
+
+/* Messages on the sync socket (SOCK_SEQPACKET: one message per read). */
+#define SYNC_GO 'G'     /* parent to child: parent stages are done */
+#define SYNC_READY 'R'  /* child to parent: waiting on the exec fifo */
+#define SYNC_ERROR 'E'  /* child to parent: followed by the message */
+#define SYNC_MASTER 'T' /* child to parent: pty master attached */
+
+#define MAX_PRESERVED_FDS 4096
+
+struct spawn
+{
+  struct mr_runtime *rt;
+  const struct mr_create_opts *opts;
+  struct mr_config *cfg;
+  struct mr_plugin_set plugins;
+  struct modrun_container c;
+  struct mr_container_core core;
+  char *state_dir;
+  int sync_fd;
+  int fifo_fd;
+  int console_fd;
+  int master_fd;
+  pid_t pid;
+  /* Which of fds 3 .. 3+preserve_fds-1 the caller passed in, so a gap in
+   * that range stays a gap even if the runtime opened something there. */
+  unsigned char *preserved_open;
+};
+
+/* Child side. */
+
+static void __attribute__ ((noreturn))
+child_fail (struct spawn *s, mr_error *err)
+{
+  size_t len = strlen (err->msg);
+  char *buf = mr_xmalloc (len + 1);
+
+  buf[0] = SYNC_ERROR;
+  memcpy (buf + 1, err->msg, len);
+  if (send (s->sync_fd, buf, len + 1, MSG_NOSIGNAL) < 0)
+    dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
+  _exit (1);
+}
+
+/* True when config.json joins an existing mount namespace by path: its view
+ * is already the container's, and the root is not switched. */
+static int
+joins_mount_namespace (const modrun_json *config)
+{
+  const modrun_json *nss = modrun_json_path (config, "linux.namespaces");
+  uint32_t i;
+
+  for (i = 0; nss && nss->type == MODRUN_JSON_ARRAY && i < nss->count; i++)
+    {
+      const modrun_json *t = modrun_json_get (nss->items[i], "type");
+      const modrun_json *p = modrun_json_get (nss->items[i], "path");
+
+      if (t && t->type == MODRUN_JSON_STRING && strcmp (t->string, "mount") == 0 && p
+          && p->type == MODRUN_JSON_STRING && p->length > 0)
+        return 1;
+    }
+  return 0;
+}
+
+static int
+switch_root (struct spawn *s, mr_error **err)
+{
+  const char *rootfs = s->c.rootfs;
+
+  if (joins_mount_namespace (s->cfg->tree))
+    return 0;
+
+  if (chdir (rootfs) < 0)
+    return mr_fail (err, errno, "chdir to rootfs `%s`", rootfs);
+
+  if (!(s->c.clone_flags & CLONE_NEWNS))
+    {
+      if (chroot (".") < 0)
+        return mr_fail (err, errno, "chroot to `%s`", rootfs);
+      return chdir ("/") < 0 ? mr_fail (err, errno, "chdir to / in the rootfs") : 0;
+    }
+
+  if (s->opts->no_pivot)
+    {
+      if (mount (rootfs, "/", NULL, MS_MOVE, NULL) < 0)
+        return mr_fail (err, errno, "move rootfs `%s` to /", rootfs);
+      if (chroot (".") < 0)
+        return mr_fail (err, errno, "chroot to `%s`", rootfs);
+      return chdir ("/") < 0 ? mr_fail (err, errno, "chdir to / in the rootfs") : 0;
+    }
+
+  /* Stacking the old root under the new one and detaching it leaves no
+   * reference to the host's tree; making it a slave first keeps the detach
+   * from propagating back to the host. */
+  if (syscall (SYS_pivot_root, ".", ".") < 0)
+    return mr_fail (err, errno, "pivot_root to `%s`", rootfs);
+  if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+    return mr_fail (err, errno, "make the old root a slave mount");
+  if (umount2 (".", MNT_DETACH) < 0)
+    return mr_fail (err, errno, "detach the old root");
+  if (chdir ("/") < 0)
+    return mr_fail (err, errno, "chdir to / in the rootfs");
+  return 0;
+}
+
+static int
+send_master (struct spawn *s, int master, mr_error **err)
+{
+  char tag = SYNC_MASTER;
+  struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr msg = { 0 };
+  struct cmsghdr *cm;
+
+  if (s->console_fd >= 0)
+    return mr_send_fd (s->console_fd, master, err);
+
+  memset (&u, 0, sizeof (u));
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = u.buf;
+  msg.msg_controllen = sizeof (u.buf);
+  cm = CMSG_FIRSTHDR (&msg);
+  cm->cmsg_level = SOL_SOCKET;
+  cm->cmsg_type = SCM_RIGHTS;
+  cm->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (cm), &master, sizeof (int));
+  if (sendmsg (s->sync_fd, &msg, MSG_NOSIGNAL) < 0)
+    return mr_fail (err, errno, "send the terminal to modrun");
+  return 0;
+}
+
+static int
+wait_for_start (struct spawn *s, mr_error **err)
+{
+  char path[64];
+  cleanup_close int fd = -1;
+
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", s->fifo_fd);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return mr_fail (err, errno, "open the exec fifo");
+  if (mr_write_all (fd, "0", 1) < 0)
+    return mr_fail (err, errno, "write to the exec fifo");
+  close (s->fifo_fd);
+  s->fifo_fd = -1;
+  return 0;
+}
+
+/* Fds in the preserved range that the caller did not pass are ours:
+ * close them so the container sees the caller's table, gaps included. */
+static void
+close_unpassed_preserved (struct spawn *s)
+{
+  int i;
+
+  for (i = 0; i < s->opts->preserve_fds; i++)
+    if (!s->preserved_open[i])
+      close (3 + i);
+}
+
+static void __attribute__ ((noreturn))
+child_main (struct spawn *s)
+{
+  cleanup_error mr_error *err = NULL;
+  cleanup_free char *exe = NULL;
+  const struct mr_process *proc = &s->cfg->process;
+  char go = 0;
+  char ready = SYNC_READY;
+  ssize_t n;
+
+  do
+    n = read (s->sync_fd, &go, 1);
+  while (n < 0 && errno == EINTR);
+  if (n != 1 || go != SYNC_GO)
+    _exit (1);
+
+  if (mr_plugins_run (&s->plugins, &s->c, MR_STAGE (child_rootfs), &err) < 0)
+    child_fail (s, err);
+  if (switch_root (s, &err) < 0)
+    child_fail (s, err);
+  if (mr_plugins_run (&s->plugins, &s->c, MR_STAGE (child_after_pivot), &err) < 0)
+    child_fail (s, err);
+
+  if (proc->present && proc->terminal)
+    {
+      int master = -1;
+
+      if (mr_terminal_setup_child (proc->console_height, proc->console_width, &master, &err)
+          < 0)
+        child_fail (s, err);
+      if (send_master (s, master, &err) < 0)
+        child_fail (s, err);
+      close (master);
+    }
+
+  if (proc->present)
+    {
+      if (mr_process_prepare (proc, s->c.id, s->opts->no_new_keyring, &err) < 0)
+        child_fail (s, err);
+      if (mr_process_set_credentials (proc, &err) < 0)
+        child_fail (s, err);
+      if (mr_process_find_executable (proc, &exe, &err) < 0)
+        child_fail (s, err);
+    }
+
+  if (mr_plugins_run (&s->plugins, &s->c, MR_STAGE (child_before_exec), &err) < 0)
+    child_fail (s, err);
+
+  if (send (s->sync_fd, &ready, 1, MSG_NOSIGNAL) < 0)
+    _exit (1);
+  close (s->sync_fd);
+  s->sync_fd = -1;
+
+  /* From here on nobody waits for an error message: what fails goes to the
+   * container's stderr, as with any process that fails to exec. */
+  if (wait_for_start (s, &err) < 0)
+    {
+      dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
+      _exit (1);
+    }
+  if (!proc->present)
+    {
+      dprintf (STDERR_FILENO, "modrun: config.json: process is required to start the container\n");
+      _exit (1);
+    }
+  mr_process_close_fds (s->opts->preserve_fds, -1);
+  close_unpassed_preserved (s);
+  mr_process_exec (proc, exe, &err);
+  dprintf (STDERR_FILENO, "modrun: %s\n", err ? err->msg : "exec failed");
+  _exit (127);
+}
+
+/* Parent side. */
+
+static void
+note_preserved_fds (struct spawn *s)
+{
+  int i, n = s->opts->preserve_fds;
+
+  if (n < 0 || n > MAX_PRESERVED_FDS)
+    n = 0;
+
+  s->preserved_open = mr_xzalloc ((size_t) (n > 0 ? n : 1));
+  for (i = 0; i < n; i++)
+    s->preserved_open[i] = fcntl (3 + i, F_GETFD) >= 0;
+}
+
+/* Moves FD above the preserved range so it can never be taken for one of
+ * the caller's fds. */
+static int
+above_preserved (struct spawn *s, int fd)
+{
+  int moved;
+
+  if (fd < 0 || fd >= 3 + s->opts->preserve_fds)
+    return fd;
+  moved = fcntl (fd, F_DUPFD_CLOEXEC, 3 + s->opts->preserve_fds);
+  close (fd);
+  return moved;
+}
+
+static int
+check_options (struct spawn *s, mr_error **err)
+{
+  const struct mr_process *proc = &s->cfg->process;
+
+  if (s->opts->preserve_fds < 0 || s->opts->preserve_fds > MAX_PRESERVED_FDS)
+    return mr_fail (err, EINVAL, "--preserve-fds: expected 0 to %d, got %d", MAX_PRESERVED_FDS,
+                    s->opts->preserve_fds);
+  if ((s->opts->foreground || s->opts->detach) && !proc->present)
+    return mr_fail (err, 0, "config.json: process is required to run a container");
+  if (proc->present && proc->terminal && s->opts->console_socket == NULL
+      && !s->opts->foreground)
+    return mr_fail (err, 0,
+                    "process.terminal is true: --console-socket is required when modrun "
+                    "does not stay in the foreground");
+  if (s->opts->console_socket != NULL && !(proc->present && proc->terminal))
+    return mr_fail (err, 0,
+                    "--console-socket was given but process.terminal is not true in config.json");
+  return 0;
+}
+
+static int
+save_config_copy (struct spawn *s, mr_error **err)
+{
+  cleanup_free char *src = NULL;
+  cleanup_free char *dst = mr_xasprintf ("%s/config.json", s->state_dir);
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  int ret;
+
+  if (s->opts->config_path)
+    src = mr_xstrdup (s->opts->config_path);
+  else
+    src = mr_xasprintf ("%s/config.json", s->opts->bundle);
+  ret = mr_read_file (src, &text, &len, err);
+  if (ret < 0)
+    return ret;
+  return mr_write_file (dst, text, len, 0600, err);
+}
+
+static int
+make_exec_fifo (struct spawn *s, mr_error **err)
+{
+  cleanup_free char *path = mr_xasprintf ("%s/exec.fifo", s->state_dir);
+
+  if (mkfifo (path, 0600) < 0)
+    return mr_fail (err, errno, "mkfifo `%s`", path);
+  /* Writable by everyone: the init may have dropped to any user before it
+   * reopens the fifo through its fd. */
+  if (chmod (path, 0622) < 0)
+    return mr_fail (err, errno, "chmod `%s`", path);
+  s->fifo_fd = above_preserved (s, open (path, O_PATH | O_CLOEXEC));
+  if (s->fifo_fd < 0)
+    return mr_fail (err, errno, "open `%s`", path);
+  return 0;
+}
+
+static pid_t
+clone_child (uint64_t flags)
+{
+  return (pid_t) syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
+}
+
+static int
+recv_sync (struct spawn *s, char *tag, char *msg, size_t msglen, int *fd)
+{
+  struct iovec iov[2];
+  union
+  {
+    char buf[CMSG_SPACE (sizeof (int))];
+    struct cmsghdr align;
+  } u;
+  struct msghdr mh = { 0 };
+  struct cmsghdr *cm;
+  ssize_t n;
+
+  iov[0].iov_base = tag;
+  iov[0].iov_len = 1;
+  iov[1].iov_base = msg;
+  iov[1].iov_len = msglen - 1;
+  mh.msg_iov = iov;
+  mh.msg_iovlen = 2;
+  mh.msg_control = u.buf;
+  mh.msg_controllen = sizeof (u.buf);
+  do
+    n = recvmsg (s->sync_fd, &mh, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n <= 0)
+    return n < 0 ? -errno : -EPIPE;
+  msg[n - 1] = '\0';
+  *fd = -1;
+  for (cm = CMSG_FIRSTHDR (&mh); cm; cm = CMSG_NXTHDR (&mh, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
+      memcpy (fd, CMSG_DATA (cm), sizeof (int));
+  return 0;
+}
+
+static int
+describe_child_exit (struct spawn *s, mr_error **err)
+{
+  int status = 0;
+
+  if (waitpid (s->pid, &status, 0) == s->pid)
+    {
+      s->pid = 0;
+      if (WIFSIGNALED (status))
+        return mr_fail (err, 0, "container init was killed by signal %d before it was ready",
+                        WTERMSIG (status));
+      return mr_fail (err, 0, "container init exited with status %d before it was ready",
+                      WEXITSTATUS (status));
+    }
+  return mr_fail (err, 0, "container init went away before it was ready");
+}
+
+static int
+wait_child_ready (struct spawn *s, mr_error **err)
+{
+  char msg[4096];
+  char tag = 0;
+  int fd = -1, ret;
+
+  for (;;)
+    {
+      ret = recv_sync (s, &tag, msg, sizeof (msg), &fd);
+      if (ret < 0)
+        return describe_child_exit (s, err);
+      switch (tag)
+        {
+        case SYNC_READY:
+          return 0;
+        case SYNC_ERROR:
+          return mr_fail (err, 0, "%s", msg);
+        case SYNC_MASTER:
+          if (s->master_fd >= 0)
+            close (s->master_fd);
+          s->master_fd = fd;
+          break;
+        default:
+          if (fd >= 0)
+            close (fd);
+          return mr_fail (err, EPROTO, "unexpected message from the container init");
+        }
+    }
+}
+
+static int
+spawn_init (struct spawn *s, mr_error **err)
+{
+  int sv[2];
+  char go = SYNC_GO;
+  int ret;
+
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    return mr_fail (err, errno, "socketpair");
+  sv[0] = above_preserved (s, sv[0]);
+  sv[1] = above_preserved (s, sv[1]);
+
+  s->pid = clone_child (s->c.clone_flags);
+  if (s->pid < 0)
+    {
+      ret = mr_fail (err, errno, "clone the container init");
+      close (sv[0]);
+      close (sv[1]);
+      s->pid = 0;
+      return ret;
+    }
+  if (s->pid == 0)
+    {
+      close (sv[0]);
+      s->sync_fd = sv[1];
+      child_main (s);
+    }
+
+  close (sv[1]);
+  s->sync_fd = sv[0];
+  s->c.pid = s->pid;
+
+  ret = mr_plugins_run (&s->plugins, &s->c, MR_STAGE (parent_after_clone), err);
+  if (ret < 0)
+    return ret;
+  if (send (s->sync_fd, &go, 1, MSG_NOSIGNAL) < 0)
+    return describe_child_exit (s, err);
+  return wait_child_ready (s, err);
+}
+
+static int
+write_pid_file (const char *path, pid_t pid, mr_error **err)
+{
+  char buf[32];
+  int len = snprintf (buf, sizeof (buf), "%d", (int) pid);
+
+  return mr_write_file_atomic (path, buf, (size_t) len, 0644, err);
+}
+
+static int
+record_state (struct spawn *s, mr_error **err)
+{
+  struct mr_state st = { 0 };
+  cleanup_free char *created = mr_now_rfc3339 ();
+  cleanup_free char *plugins = mr_plugins_names (&s->plugins);
+  int ret;
+
+  st.id = (char *) s->c.id;
+  st.pid = s->pid;
+  st.start_time = mr_proc_start_time (s->pid, NULL);
+  st.bundle = (char *) s->opts->bundle;
+  st.rootfs = s->cfg->rootfs;
+  st.created = created;
+  st.owner = (char *) "";
+  st.plugins = plugins;
+  st.oci_version = s->cfg->oci_version;
+  st.options = s->c.options;
+  st.annotations = (modrun_json *) s->cfg->annotations;
+  ret = mr_state_save (s->state_dir, &st, err);
+  if (ret < 0)
+    return ret;
+  if (s->opts->pid_file)
+    return write_pid_file (s->opts->pid_file, s->pid, err);
+  return 0;
+}
+
+/* Undoes a create that failed part way: the init, the plugins' work and
+ * the state directory. */
+static void
+abort_create (struct spawn *s, int prepared)
+{
+  cleanup_error mr_error *err = NULL;
+
+  if (s->pid > 0)
+    {
+      kill (s->pid, SIGKILL);
+      while (waitpid (s->pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      s->pid = 0;
+    }
+  if (prepared && mr_plugins_destroy (&s->plugins, &s->c, &err) < 0)
+    mr_log (MODRUN_LOG_WARNING, "cleaning up after a failed create: %s", err->msg);
+  if (s->state_dir)
+    {
+      mr_error_free (err);
+      err = NULL;
+      if (mr_rm_rf (s->state_dir, &err) < 0)
+        mr_log (MODRUN_LOG_WARNING, "cleaning up after a failed create: %s", err->msg);
+    }
+}
+
+static void
+spawn_release (struct spawn *s)
+{
+  if (s->sync_fd >= 0)
+    close (s->sync_fd);
+  if (s->fifo_fd >= 0)
+    close (s->fifo_fd);
+  if (s->console_fd >= 0)
+    close (s->console_fd);
+  if (s->master_fd >= 0)
+    close (s->master_fd);
+  mr_plugins_unload (&s->plugins);
+  mr_config_free (s->cfg);
+  free (s->state_dir);
+  free (s->preserved_open);
+}
+
+static int
+exit_code_of (int status)
+{
+  if (WIFEXITED (status))
+    return WEXITSTATUS (status);
+  if (WIFSIGNALED (status))
+    return 128 + WTERMSIG (status);
+  return 255;
+}
+
+static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
+                                         SIGUSR2, SIGPIPE, SIGALRM, SIGCONT, SIGWINCH };
+
+/* Waits for the init, passing on the signals modrun receives meanwhile. */
+static int
+wait_foreground (pid_t pid, int master, mr_error **err)
+{
+  sigset_t mask, old;
+  cleanup_close int sfd = -1;
+  size_t i;
+  int status = 0;
+
+  sigemptyset (&mask);
+  sigaddset (&mask, SIGCHLD);
+  if (master < 0)
+    for (i = 0; i < sizeof (forwarded_signals) / sizeof (forwarded_signals[0]); i++)
+      sigaddset (&mask, forwarded_signals[i]);
+  sigprocmask (SIG_BLOCK, &mask, &old);
+  sfd = signalfd (-1, &mask, SFD_CLOEXEC);
+  if (sfd < 0)
+    return mr_fail (err, errno, "signalfd");
+
+  if (master >= 0)
+    {
+      int ret = mr_terminal_bridge (master, err);
+      if (ret < 0)
+        mr_log (MODRUN_LOG_WARNING, "terminal: %s", (*err)->msg);
+      mr_error_free (*err);
+      *err = NULL;
+    }
+
+  for (;;)
+    {
+      struct signalfd_siginfo si;
+      pid_t r = waitpid (pid, &status, WNOHANG);
+
+      if (r == pid)
+        break;
+      if (r < 0 && errno != EINTR)
+        return mr_fail (err, errno, "wait for the container init");
+      if (read (sfd, &si, sizeof (si)) != (ssize_t) sizeof (si))
+        continue;
+      if (si.ssi_signo != SIGCHLD)
+        kill (pid, (int) si.ssi_signo);
+    }
+  sigprocmask (SIG_SETMASK, &old, NULL);
+  return exit_code_of (status);
+}
+
+static int
+run_foreground (struct spawn *s, mr_error **err)
+{
+  cleanup_error mr_error *derr = NULL;
+  struct mr_state *st = NULL;
+  pid_t pid = s->pid;
+  int code, ret;
+
+  ret = mr_state_load (s->rt->root, s->c.id, &st, err);
+  if (ret < 0)
+    return ret;
+  ret = mr_state_release_fifo (s->state_dir, st, err);
+  mr_state_free (st);
+  if (ret < 0)
+    {
+      kill (pid, SIGKILL);
+      while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+      s->pid = 0;
+      if (mr_destroy_container (s->rt, s->c.id, &derr) < 0)
+        mr_log (MODRUN_LOG_WARNING, "cleaning up after a failed start: %s", derr->msg);
+      return ret;
+    }
+  mr_plugins_run (&s->plugins, &s->c, MR_STAGE (poststart), &derr);
+  if (derr)
+    {
+      mr_log (MODRUN_LOG_WARNING, "%s", derr->msg);
+      mr_error_free (derr);
+      derr = NULL;
+    }
+
+  code = wait_foreground (pid, s->master_fd, err);
+  s->pid = 0;
+  if (code < 0)
+    return code;
+  if (!s->opts->keep && mr_destroy_container (s->rt, s->c.id, &derr) < 0)
+    mr_log (MODRUN_LOG_WARNING, "delete after exit: %s", derr->msg);
+  return code;
+}
+
+int
+mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **err)
+{
+  struct spawn s = { .rt = rt, .opts = opts, .sync_fd = -1, .fifo_fd = -1, .console_fd = -1,
+                     .master_fd = -1 };
+  int prepared = 0;
+  int ret;
+
+  note_preserved_fds (&s);
+  ret = mr_state_check_id (opts->id, err);
+  if (ret < 0)
+    goto out;
+  ret = mr_config_load (opts->bundle, opts->config_path, &s.cfg, err);
+  if (ret < 0)
+    goto out;
+  ret = check_options (&s, err);
+  if (ret < 0)
+    goto out;
+
+  mr_container_init (&s.c, &s.core);
+  s.c.command = opts->foreground || opts->detach ? MODRUN_CMD_RUN : MODRUN_CMD_CREATE;
+  s.c.id = opts->id;
+  s.c.bundle = opts->bundle;
+  s.c.rootfs = s.cfg->rootfs;
+  s.c.config = s.cfg->tree;
+  s.c.options = (opts->no_pivot ? MODRUN_OPT_NO_PIVOT : 0)
+                | (opts->no_new_keyring ? MODRUN_OPT_NO_NEW_KEYRING : 0)
+                | (rt->systemd_cgroup ? MODRUN_OPT_SYSTEMD_CGROUP : 0);
+
+  ret = mr_plugins_select (rt->plugins, s.cfg->tree, &s.plugins, err);
+  if (ret < 0)
+    goto out;
+  ret = mr_plugins_run (&s.plugins, &s.c, MR_STAGE (validate), err);
+  if (ret < 0)
+    goto out;
+
+  ret = mr_state_create_dir (rt->root, opts->id, &s.state_dir, err);
+  if (ret < 0)
+    goto out;
+  s.c.state_dir = s.state_dir;
+  ret = save_config_copy (&s, err);
+  if (ret < 0)
+    goto fail;
+
+  prepared = 1;
+  ret = mr_plugins_run (&s.plugins, &s.c, MR_STAGE (prepare), err);
+  if (ret < 0)
+    goto fail;
+  ret = make_exec_fifo (&s, err);
+  if (ret < 0)
+    goto fail;
+  if (opts->console_socket)
+    {
+      s.console_fd = above_preserved (&s, mr_console_socket_open (opts->console_socket, err));
+      if (s.console_fd < 0)
+        {
+          ret = s.console_fd;
+          goto fail;
+        }
+    }
+
+  ret = spawn_init (&s, err);
+  if (ret < 0)
+    goto fail;
+  ret = record_state (&s, err);
+  if (ret < 0)
+    goto fail;
+
+  close (s.sync_fd);
+  s.sync_fd = -1;
+  if (opts->foreground)
+    ret = run_foreground (&s, err);
+  else if (opts->detach)
+    ret = mr_start (rt, opts->id, err);
+  else
+    ret = 0;
+  goto out;
+
+fail:
+  abort_create (&s, prepared);
+out:
+  spawn_release (&s);
+  return ret;
+}
