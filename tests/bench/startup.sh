@@ -1,0 +1,115 @@
+#!/bin/bash
+# Startup benchmark: N sequential foreground `run`s of a container whose
+# process is `true`, with modrun and, when installed, crun and runc, on the
+# same bundle. Prints the median and 90th percentile per runtime and the
+# ratios against modrun. Not a test: it asserts nothing.
+#
+# Usage: tests/bench/startup.sh [-n N] [-m MODRUN] [-p PLUGIN_PATH]
+#
+# crun refuses hybrid cgroup hosts whose cgroup2 has a controller, so every
+# runtime runs inside one private mount namespace where the cgroup2
+# controller list is hidden behind /dev/null. Containers go in cgroups under
+# /modrun-test-bench-PID/, removed at the end.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+top=$(cd "$here/../.." && pwd)
+n=100
+modrun=${MODRUN:-$top/_build/core/modrun}
+plugin_path=${MODRUN_PLUGIN_PATH:-}
+
+while getopts ":n:m:p:h" o; do
+  case $o in
+    n) n=$OPTARG ;;
+    m) modrun=$OPTARG ;;
+    p) plugin_path=$OPTARG ;;
+    *) sed -n '2,/^set -euo/{/^set -euo/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
+  esac
+done
+
+if [ -z "$plugin_path" ]; then
+  build=$(cd "$(dirname "$modrun")/.." && pwd)
+  for p in "$build"/plugins/*/.libs; do plugin_path=${plugin_path:+$plugin_path:}$p; done
+fi
+export MODRUN_PLUGIN_PATH=$plugin_path
+
+[ "$(id -u)" = 0 ] || { echo "startup.sh: must run as root" >&2; exit 1; }
+[ -x "$modrun" ] || { echo "startup.sh: no modrun at $modrun (build first)" >&2; exit 1; }
+[ -x /bin/busybox ] || { echo "startup.sh: needs busybox-static" >&2; exit 1; }
+
+# Re-enter in a private mount namespace once.
+if [ -z "${MODRUN_BENCH_NS:-}" ]; then
+  exec env MODRUN_BENCH_NS=1 unshare -m --propagation private "$0" "$@"
+fi
+
+work=$(mktemp -d /tmp/modrun-bench.XXXXXX)
+parent=modrun-test-bench-$$
+cleanup() {
+  local d
+  for d in /sys/fs/cgroup/*/"$parent" /sys/fs/cgroup/unified/"$parent"; do
+    [ -d "$d" ] || continue
+    find "$d" -depth -type d -exec rmdir {} + 2>/dev/null || true
+  done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+if [ -e /sys/fs/cgroup/unified/cgroup.controllers ]; then
+  mount --bind /dev/null /sys/fs/cgroup/unified/cgroup.controllers
+fi
+
+bundle=$work/bundle
+mkdir -p "$bundle/rootfs/bin" "$bundle/rootfs/proc" "$bundle/rootfs/dev" "$bundle/rootfs/sys"
+cp /bin/busybox "$bundle/rootfs/bin/busybox"
+ln -s busybox "$bundle/rootfs/bin/true"
+ln -s busybox "$bundle/rootfs/bin/sh"
+(cd "$bundle" && "$modrun" spec)
+jq --arg cg "/$parent/c" '.process.args = ["/bin/true"] | .process.terminal = false
+    | .linux.cgroupsPath = $cg' "$bundle/config.json" > "$bundle/config.json.new"
+mv "$bundle/config.json.new" "$bundle/config.json"
+
+
+# bench NAME BINARY: prints NAME and the sorted per-run milliseconds.
+bench() {
+  local name=$1 bin=$2 i t0 t1 root=$work/root-$1
+  local -a times=()
+  mkdir -p "$root"
+  # One warm-up run, not counted.
+  "$bin" --root "$root" run --bundle "$bundle" "w-$name" >/dev/null 2>&1 || {
+    echo "$name: run failed:" >&2
+    "$bin" --root "$root" run --bundle "$bundle" "w2-$name" >&2 || true
+    return 1
+  }
+  for ((i = 0; i < n; i++)); do
+    t0=${EPOCHREALTIME/./}
+    "$bin" --root "$root" run --bundle "$bundle" "b-$name-$i" >/dev/null 2>&1
+    t1=${EPOCHREALTIME/./}
+    times+=($((t1 - t0)))
+  done
+  printf '%s\n' "${times[@]}" | sort -n > "$work/$name.times"
+}
+
+median_us() { awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$1"; }
+p90_us() { awk '{a[NR]=$1} END {i=int(NR*0.9); if (i<1) i=1; print a[i]}' "$1"; }
+
+declare -a names=()
+bench modrun "$modrun" && names+=(modrun)
+for rt in crun runc; do
+  if command -v "$rt" >/dev/null; then
+    bench "$rt" "$(command -v "$rt")" && names+=("$rt")
+  fi
+done
+
+echo "startup: $n sequential foreground runs of /bin/true, same bundle, $(nproc) cores"
+printf '%-8s %12s %12s\n' runtime median_ms p90_ms
+for name in "${names[@]}"; do
+  m=$(median_us "$work/$name.times")
+  p=$(p90_us "$work/$name.times")
+  awk -v n="$name" -v m="$m" -v p="$p" 'BEGIN {printf "%-8s %12.2f %12.2f\n", n, m/1000, p/1000}'
+done
+mm=$(median_us "$work/modrun.times")
+for name in "${names[@]}"; do
+  [ "$name" = modrun ] && continue
+  o=$(median_us "$work/$name.times")
+  awk -v n="$name" -v a="$mm" -v b="$o" 'BEGIN {printf "ratio modrun/%s (median): %.2f\n", n, a/b}'
+done
