@@ -5,6 +5,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <pwd.h>
@@ -25,6 +26,21 @@
 
 /* How long delete --force waits for the init to die after SIGKILL. */
 #define KILL_WAIT_MS 10000
+
+/* An error whose message says it all: ERRNUM is kept for callers that test
+ * it but not spelled out after the message. */
+static int __attribute__ ((format (printf, 3, 4)))
+fail_plain (mr_error **err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  mr_vfail (err, 0, fmt, ap);
+  va_end (ap);
+  if (err != NULL && *err != NULL && (*err)->errnum == 0)
+    (*err)->errnum = errnum;
+  return -errnum;
+}
 
 /* One existing container with what the plugins need to act on it. */
 struct container
@@ -75,7 +91,7 @@ container_open (struct mr_runtime *rt, const char *id, bool lock, struct contain
       if (ct->lock_fd < 0)
         {
           if (lerr->errnum == ENOENT || lerr->errnum == ENOTDIR)
-            return mr_fail (err, ENOENT, "%s: container does not exist", id);
+            return fail_plain (err, ENOENT, "%s: container does not exist", id);
           *err = mr_steal_ptr (lerr);
           return -(*err)->errnum;
         }
@@ -153,8 +169,7 @@ load_plugins_each (const char *list, struct mr_plugin_set *set, mr_error **err)
  * With PARTIAL, a plugin that fails to load is left out and its error
  * returned while the others stay loaded. */
 static int
-container_load_plugins (struct container *ct, unsigned int command, bool partial,
-                        mr_error **err)
+container_load_plugins (struct container *ct, unsigned int command, bool partial, mr_error **err)
 {
   int ret;
 
@@ -191,13 +206,13 @@ open_init_pidfd (const struct mr_state *st, mr_error **err)
 
   if (st->pid <= 0)
     return -ESRCH;
-  fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  fd = (int)syscall (SYS_pidfd_open, st->pid, 0);
   if (fd < 0)
     {
       if (errno == ESRCH)
         return -ESRCH;
       return mr_fail (err, errno, "%s: pidfd_open of the container init (pid %d)", st->id,
-                      (int) st->pid);
+                      (int)st->pid);
     }
   /* Compared once the pidfd pins the process: a match proves the fd is
    * the init's and not a newcomer's with a reused pid. */
@@ -222,15 +237,15 @@ signal_init (const struct mr_state *st, int signo, mr_error **err)
   int ret;
 
   if (pidfd == -ESRCH)
-    return mr_fail (err, ESRCH, "%s: container not running", st->id);
+    return fail_plain (err, ESRCH, "%s: container not running", st->id);
   if (pidfd < 0)
     return pidfd;
   ret = pidfd_signal (pidfd, signo);
   if (ret == -ESRCH)
-    return mr_fail (err, ESRCH, "%s: container not running", st->id);
+    return fail_plain (err, ESRCH, "%s: container not running", st->id);
   if (ret < 0)
-    return mr_fail (err, -ret, "%s: send signal %d to the container init (pid %d)", st->id,
-                    signo, (int) st->pid);
+    return mr_fail (err, -ret, "%s: send signal %d to the container init (pid %d)", st->id, signo,
+                    (int)st->pid);
   return 0;
 }
 
@@ -347,14 +362,14 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
     case MR_STATUS_CREATED:
       break;
     case MR_STATUS_STOPPED:
-      ret = mr_fail (err, EINVAL, "%s: cannot start a container that has stopped", id);
+      ret = mr_fail (err, 0, "%s: cannot start a container that has stopped", id);
       goto out;
     case MR_STATUS_RUNNING:
     case MR_STATUS_PAUSED:
-      ret = mr_fail (err, EINVAL, "%s: cannot start an already running container", id);
+      ret = mr_fail (err, 0, "%s: cannot start an already running container", id);
       goto out;
     default:
-      ret = mr_fail (err, EINVAL, "%s: cannot start a container that is %s", id,
+      ret = mr_fail (err, 0, "%s: cannot start a container that is %s", id,
                      mr_status_name (mr_state_status (ct.dir, ct.st)));
       goto out;
     }
@@ -365,8 +380,7 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
   process = modrun_json_get (ct.config, "process");
   if (process == NULL || process->type != MODRUN_JSON_OBJECT)
     {
-      ret = mr_fail (err, EINVAL, "%s: config.json: process is required to start the container",
-                     id);
+      ret = mr_fail (err, 0, "%s: config.json: process is required to start the container", id);
       goto out;
     }
 
@@ -413,7 +427,7 @@ state_document (const struct mr_state *st, enum mr_status status, const char *ow
 
   view.created = created;
   if (owner != NULL)
-    view.owner = (char *) owner;
+    view.owner = (char *)owner;
   return mr_state_to_json (&view, status);
 }
 
@@ -436,7 +450,8 @@ mr_state_cmd (struct mr_runtime *rt, const char *id, mr_error **err)
   ret = mr_json_serialize (doc, 1, &text, &len, err);
   if (ret < 0)
     return ret;
-  if (fwrite (text, 1, len, stdout) != len || fputc ('\n', stdout) == EOF || fflush (stdout))
+  /* No newline after the document, as runc prints it. */
+  if (fwrite (text, 1, len, stdout) != len || fflush (stdout) != 0)
     return mr_fail (err, errno, "state: write to stdout");
   return 0;
 }
@@ -454,7 +469,7 @@ mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **
   status = mr_state_status (ct.dir, ct.st);
   if (status != MR_STATUS_CREATED && status != MR_STATUS_RUNNING && status != MR_STATUS_PAUSED)
     {
-      ret = mr_fail (err, ESRCH, "%s: container not running", id);
+      ret = fail_plain (err, ESRCH, "%s: container not running", id);
       goto out;
     }
   if (all)
@@ -512,14 +527,14 @@ kill_for_delete (struct container *ct, mr_error **err)
   ret = pidfd_signal (pidfd, SIGKILL);
   if (ret < 0 && ret != -ESRCH)
     return mr_fail (err, -ret, "%s: send SIGKILL to the container init (pid %d)", ct->st->id,
-                    (int) ct->st->pid);
+                    (int)ct->st->pid);
   ret = wait_pidfd (pidfd, KILL_WAIT_MS);
   if (ret == -ETIMEDOUT)
-    return mr_fail (err, ETIMEDOUT, "%s: container init (pid %d) still runs %d s after SIGKILL",
-                    ct->st->id, (int) ct->st->pid, KILL_WAIT_MS / 1000);
+    return fail_plain (err, ETIMEDOUT, "%s: container init (pid %d) still runs %d s after SIGKILL",
+                       ct->st->id, (int)ct->st->pid, KILL_WAIT_MS / 1000);
   if (ret < 0)
     return mr_fail (err, -ret, "%s: wait for the container init (pid %d)", ct->st->id,
-                    (int) ct->st->pid);
+                    (int)ct->st->pid);
   return 0;
 }
 
@@ -538,8 +553,8 @@ mr_delete (struct mr_runtime *rt, const char *id, bool force, mr_error **err)
     {
       if (!force)
         {
-          ret = mr_fail (err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
-                         mr_status_name (status));
+          ret = fail_plain (err, EBUSY, "cannot delete container %s that is not stopped: %s", id,
+                            mr_status_name (status));
           goto out;
         }
       ret = kill_for_delete (&ct, err);
@@ -569,7 +584,7 @@ struct list_entry
 static int
 name_cmp (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 /* Container ids under ROOT, sorted. */
@@ -614,7 +629,7 @@ owner_of (const char *dir)
     return mr_xstrdup ("");
   if (getpwuid_r (sb.st_uid, &pw, buf, sizeof (buf), &res) == 0 && res != NULL)
     return mr_xstrdup (res->pw_name);
-  return mr_xasprintf ("#%u", (unsigned int) sb.st_uid);
+  return mr_xasprintf ("#%u", (unsigned int)sb.st_uid);
 }
 
 static void
@@ -639,7 +654,7 @@ print_row (const char *const *cells, const size_t *width, size_t ncols)
   for (i = 0; i < ncols; i++)
     {
       if (i + 1 < ncols)
-        printf ("%-*s", (int) width[i], cells[i]);
+        printf ("%-*s", (int)width[i], cells[i]);
       else
         printf ("%s\n", cells[i]);
     }
@@ -659,7 +674,7 @@ print_table (struct list_entry *e, size_t n)
     width[k] = strlen (header[k]);
   for (i = 0; i < n; i++)
     {
-      const char *cells[6] = { e[i].st->id, e[i].pid, mr_status_name (e[i].status),
+      const char *cells[6] = { e[i].st->id,     e[i].pid,     mr_status_name (e[i].status),
                                e[i].st->bundle, e[i].created, e[i].owner };
 
       for (k = 0; k < ncols; k++)
@@ -672,7 +687,7 @@ print_table (struct list_entry *e, size_t n)
   print_row (header, width, ncols);
   for (i = 0; i < n; i++)
     {
-      const char *cells[6] = { e[i].st->id, e[i].pid, mr_status_name (e[i].status),
+      const char *cells[6] = { e[i].st->id,     e[i].pid,     mr_status_name (e[i].status),
                                e[i].st->bundle, e[i].created, e[i].owner };
 
       print_row (cells, width, ncols);
@@ -719,8 +734,7 @@ mr_list (struct mr_runtime *rt, const char *format, bool quiet, mr_error **err)
   if (format == NULL)
     format = "table";
   if (strcmp (format, "table") != 0 && strcmp (format, "json") != 0)
-    return mr_fail (err, EINVAL, "list: --format: expected \"table\" or \"json\", got \"%s\"",
-                    format);
+    return mr_fail (err, 0, "list: --format: expected \"table\" or \"json\", got \"%s\"", format);
   ret = list_ids (rt->root, &ids, &nids, err);
   if (ret < 0)
     return ret;
@@ -744,7 +758,7 @@ mr_list (struct mr_runtime *rt, const char *format, bool quiet, mr_error **err)
       e->owner = owner_of (dir);
       e->created = created_for_display (e->st->created);
       snprintf (e->pid, sizeof (e->pid), "%d",
-                e->status == MR_STATUS_STOPPED ? 0 : (int) e->st->pid);
+                e->status == MR_STATUS_STOPPED ? 0 : (int)e->st->pid);
       n++;
     }
   for (i = 0; i < nids; i++)
@@ -771,14 +785,14 @@ static const struct
   const char *name;
   int signo;
 } signal_names[] = {
-  { "HUP", SIGHUP },       { "INT", SIGINT },       { "QUIT", SIGQUIT },   { "ILL", SIGILL },
-  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },     { "IOT", SIGIOT },     { "BUS", SIGBUS },
-  { "FPE", SIGFPE },       { "KILL", SIGKILL },     { "USR1", SIGUSR1 },   { "SEGV", SIGSEGV },
-  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },     { "ALRM", SIGALRM },   { "TERM", SIGTERM },
-  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },     { "CLD", SIGCHLD },    { "CONT", SIGCONT },
-  { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },     { "TTIN", SIGTTIN },   { "TTOU", SIGTTOU },
-  { "URG", SIGURG },       { "XCPU", SIGXCPU },     { "XFSZ", SIGXFSZ },   { "VTALRM", SIGVTALRM },
-  { "PROF", SIGPROF },     { "WINCH", SIGWINCH },   { "IO", SIGIO },       { "POLL", SIGPOLL },
+  { "HUP", SIGHUP },       { "INT", SIGINT },     { "QUIT", SIGQUIT }, { "ILL", SIGILL },
+  { "TRAP", SIGTRAP },     { "ABRT", SIGABRT },   { "IOT", SIGIOT },   { "BUS", SIGBUS },
+  { "FPE", SIGFPE },       { "KILL", SIGKILL },   { "USR1", SIGUSR1 }, { "SEGV", SIGSEGV },
+  { "USR2", SIGUSR2 },     { "PIPE", SIGPIPE },   { "ALRM", SIGALRM }, { "TERM", SIGTERM },
+  { "STKFLT", SIGSTKFLT }, { "CHLD", SIGCHLD },   { "CLD", SIGCHLD },  { "CONT", SIGCONT },
+  { "STOP", SIGSTOP },     { "TSTP", SIGTSTP },   { "TTIN", SIGTTIN }, { "TTOU", SIGTTOU },
+  { "URG", SIGURG },       { "XCPU", SIGXCPU },   { "XFSZ", SIGXFSZ }, { "VTALRM", SIGVTALRM },
+  { "PROF", SIGPROF },     { "WINCH", SIGWINCH }, { "IO", SIGIO },     { "POLL", SIGPOLL },
   { "PWR", SIGPWR },       { "SYS", SIGSYS },
 };
 
@@ -798,7 +812,7 @@ parse_small_number (const char *s, int min, int max)
       if (v > max)
         return -1;
     }
-  return v < min ? -1 : (int) v;
+  return v < min ? -1 : (int)v;
 }
 
 int

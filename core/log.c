@@ -123,7 +123,7 @@ logfmt_bare (const char *s)
 static void
 logfmt_value (FILE *out, const char *s)
 {
-  const unsigned char *p = (const unsigned char *) s;
+  const unsigned char *p = (const unsigned char *)s;
 
   if (logfmt_bare (s))
     {

@@ -99,10 +99,11 @@ parse_args (const char *where, const struct opt *table, int argc, char **argv, i
             bool stop_at_arg, struct args *out, mr_error **err)
 {
   bool options_done = false;
+  bool global = strcmp (where, "modrun") == 0;
 
   memset (out, 0, sizeof (*out));
-  out->opts = mr_xzalloc ((size_t) argc * sizeof (*out->opts));
-  out->pos = mr_xzalloc ((size_t) (argc + 1) * sizeof (*out->pos));
+  out->opts = mr_xzalloc ((size_t)argc * sizeof (*out->opts));
+  out->pos = mr_xzalloc ((size_t)(argc + 1) * sizeof (*out->pos));
   for (; *i < argc; (*i)++)
     {
       char *arg = argv[*i];
@@ -126,12 +127,13 @@ parse_args (const char *where, const struct opt *table, int argc, char **argv, i
 
       name = arg + (arg[1] == '-' ? 2 : 1);
       eq = strchr (name, '=');
-      len = eq ? (size_t) (eq - name) : strlen (name);
+      len = eq ? (size_t)(eq - name) : strlen (name);
       o = find_opt (table, name, len);
       if (o == NULL || len == 0)
-        return mr_fail (err, EINVAL, "%s: unknown option `%.*s`; see `%s%s --help`", where,
-                        (int) (eq ? (size_t) (eq - arg) : strlen (arg)), arg,
-                        strcmp (where, "modrun") == 0 ? "" : "modrun ", where);
+        return mr_fail (err, 0, "%s%sunknown option `%.*s`; see `modrun%s%s --help`",
+                        global ? "" : where, global ? "" : ": ",
+                        (int)(eq ? (size_t)(eq - arg) : strlen (arg)), arg, global ? "" : " ",
+                        global ? "" : where);
 
       p = &out->opts[out->nopts++];
       p->id = o->id;
@@ -140,7 +142,7 @@ parse_args (const char *where, const struct opt *table, int argc, char **argv, i
       if (o->has_value && p->value == NULL)
         {
           if (*i + 1 >= argc)
-            return mr_fail (err, EINVAL, "%s: option --%s requires a value", where, o->name);
+            return mr_fail (err, 0, "%s: option --%s requires a value", where, o->name);
           p->value = argv[++(*i)];
         }
     }
@@ -158,7 +160,7 @@ flag_value (const char *where, const struct parsed_opt *p, bool *out, mr_error *
            || strcmp (p->value, "f") == 0 || strcmp (p->value, "FALSE") == 0)
     *out = false;
   else
-    return mr_fail (err, EINVAL, "%s: --%s: expected true or false, got \"%s\"", where, p->name,
+    return mr_fail (err, 0, "%s: --%s: expected true or false, got \"%s\"", where, p->name,
                     p->value);
   return 0;
 }
@@ -222,59 +224,58 @@ absolute_path (const char *path, char **out, mr_error **err)
 #endif
 
 static const char global_usage[]
-  = "Usage: modrun [global options] command [command options] [arguments...]\n"
-    "\n"
-    "modrun runs containers from OCI bundles: a directory with config.json and\n"
-    "a root filesystem. It is a drop-in for runc, built from plugins.\n"
-    "\n"
-    "Commands:\n"
-    "  create    create a container, stopped before its process runs\n"
-    "  start     run the process of a created container\n"
-    "  run       create and start a container\n"
-    "  state     print the state of a container as JSON\n"
-    "  kill      send a signal (default SIGTERM) to a container's init\n"
-    "  delete    delete a stopped container and everything it holds\n"
-    "  list      list the containers under the root\n"
-    "  spec      write a starter config.json\n"
-    PLUGINS_HELP_LINE
-    "  help      show the help of a command\n"
-    "\n"
-    "Global options:\n"
-    "  --root DIR            state directory (default: " DEFAULT_ROOT ")\n"
-    "  --log FILE            append log records to FILE\n"
-    "  --log-format FORMAT   format of the records: text (default) or json\n"
-    "  --debug               log debug records too\n"
-    "  --systemd-cgroup      let systemd manage the container's cgroup\n"
-    "  --plugins LIST        plugins to use, e.g. cgroups=cgroups-v1 (overrides\n"
-    "                        MODRUN_PLUGINS and the configuration file)\n"
-    "  --help, -h            show this help\n"
-    "  --version, -v         print the version\n";
+    = "Usage: modrun [global options] command [command options] [arguments...]\n"
+      "\n"
+      "modrun runs containers from OCI bundles: a directory with config.json and\n"
+      "a root filesystem. It is a drop-in for runc, built from plugins.\n"
+      "\n"
+      "Commands:\n"
+      "  create    create a container, stopped before its process runs\n"
+      "  start     run the process of a created container\n"
+      "  run       create and start a container\n"
+      "  state     print the state of a container as JSON\n"
+      "  kill      send a signal (default SIGTERM) to a container's init\n"
+      "  delete    delete a stopped container and everything it holds\n"
+      "  list      list the containers under the root\n"
+      "  spec      write a starter config.json\n" PLUGINS_HELP_LINE
+      "  help      show the help of a command\n"
+      "\n"
+      "Global options:\n"
+      "  --root DIR            state directory (default: " DEFAULT_ROOT ")\n"
+      "  --log FILE            append log records to FILE\n"
+      "  --log-format FORMAT   format of the records: text (default) or json\n"
+      "  --debug               log debug records too\n"
+      "  --systemd-cgroup      let systemd manage the container's cgroup\n"
+      "  --plugins LIST        plugins to use, e.g. cgroups=cgroups-v1 (overrides\n"
+      "                        MODRUN_PLUGINS and the configuration file)\n"
+      "  --help, -h            show this help\n"
+      "  --version, -v         print the version\n";
 
-#define CREATE_OPTIONS_HELP                                                               \
-  "  --bundle DIR, -b DIR    bundle directory (default: the current directory)\n"        \
-  "  --pid-file FILE         write the pid of the container's init to FILE\n"            \
-  "  --console-socket PATH   AF_UNIX socket that receives the terminal's master fd\n"    \
-  "  --no-pivot              switch root with MS_MOVE and chroot, not pivot_root\n"       \
-  "  --no-new-keyring        keep the caller's session keyring\n"                         \
+#define CREATE_OPTIONS_HELP                                                                        \
+  "  --bundle DIR, -b DIR    bundle directory (default: the current directory)\n"                  \
+  "  --pid-file FILE         write the pid of the container's init to FILE\n"                      \
+  "  --console-socket PATH   AF_UNIX socket that receives the terminal's master fd\n"              \
+  "  --no-pivot              switch root with MS_MOVE and chroot, not pivot_root\n"                \
+  "  --no-new-keyring        keep the caller's session keyring\n"                                  \
   "  --preserve-fds N        pass N more fds, from 3 on, to the container\n"
 
 static const char create_usage[]
-  = "Usage: modrun create [options] <container-id>\n"
-    "\n"
-    "Creates the container of a bundle: namespaces, cgroups and mounts are set up\n"
-    "and its init waits until `modrun start` runs the process of config.json.\n"
-    "\n"
-    "Options:\n" CREATE_OPTIONS_HELP;
+    = "Usage: modrun create [options] <container-id>\n"
+      "\n"
+      "Creates the container of a bundle: namespaces, cgroups and mounts are set up\n"
+      "and its init waits until `modrun start` runs the process of config.json.\n"
+      "\n"
+      "Options:\n" CREATE_OPTIONS_HELP;
 
 static const char run_usage[]
-  = "Usage: modrun run [options] <container-id>\n"
-    "\n"
-    "Creates and starts a container. Without --detach modrun waits for it, passes\n"
-    "signals on, deletes it when it exits and exits with its status.\n"
-    "\n"
-    "Options:\n" CREATE_OPTIONS_HELP
-    "  --detach, -d            start it and return without waiting\n"
-    "  --keep                  do not delete the container after it exits\n";
+    = "Usage: modrun run [options] <container-id>\n"
+      "\n"
+      "Creates and starts a container. Without --detach modrun waits for it, passes\n"
+      "signals on, deletes it when it exits and exits with its status.\n"
+      "\n"
+      "Options:\n" CREATE_OPTIONS_HELP
+      "  --detach, -d            start it and return without waiting\n"
+      "  --keep                  do not delete the container after it exits\n";
 
 static const char start_usage[] = "Usage: modrun start <container-id>\n"
                                   "\n"
@@ -285,49 +286,48 @@ static const char state_usage[] = "Usage: modrun state <container-id>\n"
                                   "Prints the state of a container as JSON.\n";
 
 static const char kill_usage[]
-  = "Usage: modrun kill [options] <container-id> [signal]\n"
-    "\n"
-    "Sends a signal to the container's init. SIGNAL is a name, with or without\n"
-    "SIG, in any case (KILL, sigterm), or a number; the default is SIGTERM.\n"
-    "\n"
-    "Options:\n"
-    "  --all, -a   signal every process of the container\n";
+    = "Usage: modrun kill [options] <container-id> [signal]\n"
+      "\n"
+      "Sends a signal to the container's init. SIGNAL is a name, with or without\n"
+      "SIG, in any case (KILL, sigterm), or a number; the default is SIGTERM.\n"
+      "\n"
+      "Options:\n"
+      "  --all, -a   signal every process of the container\n";
 
 static const char delete_usage[]
-  = "Usage: modrun delete [options] <container-id>\n"
-    "\n"
-    "Deletes a stopped container: its cgroups, its state and what its plugins hold.\n"
-    "\n"
-    "Options:\n"
-    "  --force, -f   kill the container (SIGKILL) first when it is not stopped\n";
+    = "Usage: modrun delete [options] <container-id>\n"
+      "\n"
+      "Deletes a stopped container: its cgroups, its state and what its plugins hold.\n"
+      "\n"
+      "Options:\n"
+      "  --force, -f   kill the container (SIGKILL) first when it is not stopped\n";
 
-static const char list_usage[]
-  = "Usage: modrun list [options]\n"
-    "\n"
-    "Lists the containers under the root given with --root.\n"
-    "\n"
-    "Options:\n"
-    "  --format FORMAT, -f FORMAT   table (default) or json\n"
-    "  --quiet, -q                  print the container IDs only\n";
+static const char list_usage[] = "Usage: modrun list [options]\n"
+                                 "\n"
+                                 "Lists the containers under the root given with --root.\n"
+                                 "\n"
+                                 "Options:\n"
+                                 "  --format FORMAT, -f FORMAT   table (default) or json\n"
+                                 "  --quiet, -q                  print the container IDs only\n";
 
 static const char spec_usage[]
-  = "Usage: modrun spec [options]\n"
-    "\n"
-    "Writes a starter config.json in the bundle; an existing one is kept.\n"
-    "\n"
-    "Options:\n"
-    "  --bundle DIR, -b DIR   bundle directory (default: the current directory)\n"
-    "  --rootless             a configuration for a container of an unprivileged user\n";
+    = "Usage: modrun spec [options]\n"
+      "\n"
+      "Writes a starter config.json in the bundle; an existing one is kept.\n"
+      "\n"
+      "Options:\n"
+      "  --bundle DIR, -b DIR   bundle directory (default: the current directory)\n"
+      "  --rootless             a configuration for a container of an unprivileged user\n";
 
 #ifdef MODRUN_HAVE_PLUGINS_CMD
 static const char plugins_usage[]
-  = "Usage: modrun plugins [options]\n"
-    "\n"
-    "Lists the plugins found in the plugin path, whether each is usable here and\n"
-    "whether the current selection would use it.\n"
-    "\n"
-    "Options:\n"
-    "  --format FORMAT   table (default) or json\n";
+    = "Usage: modrun plugins [options]\n"
+      "\n"
+      "Lists the plugins found in the plugin path, whether each is usable here and\n"
+      "whether the current selection would use it.\n"
+      "\n"
+      "Options:\n"
+      "  --format FORMAT   table (default) or json\n";
 #endif
 
 static const char help_usage[] = "Usage: modrun help [command]\n"
@@ -338,8 +338,8 @@ static const char help_usage[] = "Usage: modrun help [command]\n"
 
 struct command;
 
-typedef int (*command_fn) (struct mr_runtime *rt, const struct command *cmd,
-                           const struct args *a, mr_error **err);
+typedef int (*command_fn) (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
+                           mr_error **err);
 
 struct command
 {
@@ -394,10 +394,10 @@ cmd_create_or_run (struct mr_runtime *rt, const struct command *cmd, const struc
             errno = 0;
             n = strtol (p->value, &end, 10);
             if (errno != 0 || end == p->value || *end != '\0' || n < 0 || n > 1000000)
-              return mr_fail (err, EINVAL,
+              return mr_fail (err, 0,
                               "%s: --preserve-fds: expected a non-negative integer, got \"%s\"",
                               cmd->name, p->value);
-            opts.preserve_fds = (int) n;
+            opts.preserve_fds = (int)n;
             break;
           }
         case OPT_NO_PIVOT:
@@ -435,22 +435,19 @@ cmd_create_or_run (struct mr_runtime *rt, const struct command *cmd, const struc
 }
 
 static int
-cmd_start (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-           mr_error **err)
+cmd_start (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   return mr_start (rt, a->pos[0], err);
 }
 
 static int
-cmd_state (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-           mr_error **err)
+cmd_state (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   return mr_state_cmd (rt, a->pos[0], err);
 }
 
 static int
-cmd_kill (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-          mr_error **err)
+cmd_kill (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   int signo = SIGTERM;
   bool all = false;
@@ -468,7 +465,7 @@ cmd_kill (struct mr_runtime *rt, const struct command *cmd, const struct args *a
     {
       signo = mr_parse_signal (a->pos[1]);
       if (signo < 0)
-        return mr_fail (err, EINVAL,
+        return mr_fail (err, 0,
                         "kill: unknown signal \"%s\": expected a name such as TERM or SIGKILL, "
                         "or a number",
                         a->pos[1]);
@@ -477,8 +474,7 @@ cmd_kill (struct mr_runtime *rt, const struct command *cmd, const struct args *a
 }
 
 static int
-cmd_delete (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-            mr_error **err)
+cmd_delete (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   bool force = false;
   size_t i;
@@ -495,8 +491,7 @@ cmd_delete (struct mr_runtime *rt, const struct command *cmd, const struct args 
 }
 
 static int
-cmd_list (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-          mr_error **err)
+cmd_list (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   const char *format = "table";
   bool quiet = false;
@@ -518,8 +513,7 @@ cmd_list (struct mr_runtime *rt, const struct command *cmd, const struct args *a
 }
 
 static int
-cmd_spec (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-          mr_error **err)
+cmd_spec (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   cleanup_free char *bundle = NULL;
   const char *bundle_arg = ".";
@@ -546,8 +540,7 @@ cmd_spec (struct mr_runtime *rt, const struct command *cmd, const struct args *a
 
 #ifdef MODRUN_HAVE_PLUGINS_CMD
 static int
-cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-             mr_error **err)
+cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   const char *format = "table";
   size_t i;
@@ -560,8 +553,7 @@ cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args
 #endif
 
 static int
-cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-          mr_error **err)
+cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   const struct command *target;
 
@@ -572,18 +564,26 @@ cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a
     }
   target = find_command (a->pos[0]);
   if (target == NULL)
-    return mr_fail (err, EINVAL, "help: unknown command `%s`; see `modrun --help`", a->pos[0]);
+    return mr_fail (err, 0, "help: unknown command `%s`; see `modrun --help`", a->pos[0]);
   fputs (target->usage, stdout);
   return 0;
 }
 
-#define HELP_OPT { "help", 'h', false, OPT_HELP }
-#define END_OPT { NULL, 0, false, 0 }
-#define CREATE_OPTS                                                                       \
-  { "bundle", 'b', true, OPT_BUNDLE }, { "pid-file", 0, true, OPT_PID_FILE },             \
-    { "console-socket", 0, true, OPT_CONSOLE_SOCKET }, { "no-pivot", 0, false, OPT_NO_PIVOT }, \
-    { "no-new-keyring", 0, false, OPT_NO_NEW_KEYRING },                                   \
-    { "preserve-fds", 0, true, OPT_PRESERVE_FDS }
+#define HELP_OPT                                                                                   \
+  {                                                                                                \
+    "help", 'h', false, OPT_HELP                                                                   \
+  }
+#define END_OPT                                                                                    \
+  {                                                                                                \
+    NULL, 0, false, 0                                                                              \
+  }
+#define CREATE_OPTS                                                                                \
+  { "bundle", 'b', true, OPT_BUNDLE }, { "pid-file", 0, true, OPT_PID_FILE },                      \
+      { "console-socket", 0, true, OPT_CONSOLE_SOCKET }, { "no-pivot", 0, false, OPT_NO_PIVOT },   \
+      { "no-new-keyring", 0, false, OPT_NO_NEW_KEYRING },                                          \
+  {                                                                                                \
+    "preserve-fds", 0, true, OPT_PRESERVE_FDS                                                      \
+  }
 
 static const struct opt create_opts[] = { CREATE_OPTS, HELP_OPT, END_OPT };
 static const struct opt run_opts[] = { CREATE_OPTS,
@@ -594,14 +594,12 @@ static const struct opt run_opts[] = { CREATE_OPTS,
 static const struct opt help_only_opts[] = { HELP_OPT, END_OPT };
 static const struct opt kill_opts[] = { { "all", 'a', false, OPT_ALL }, HELP_OPT, END_OPT };
 static const struct opt delete_opts[] = { { "force", 'f', false, OPT_FORCE }, HELP_OPT, END_OPT };
-static const struct opt list_opts[] = { { "format", 'f', true, OPT_FORMAT },
-                                        { "quiet", 'q', false, OPT_QUIET },
-                                        HELP_OPT,
-                                        END_OPT };
-static const struct opt spec_opts[] = { { "bundle", 'b', true, OPT_BUNDLE },
-                                        { "rootless", 0, false, OPT_ROOTLESS },
-                                        HELP_OPT,
-                                        END_OPT };
+static const struct opt list_opts[] = {
+  { "format", 'f', true, OPT_FORMAT }, { "quiet", 'q', false, OPT_QUIET }, HELP_OPT, END_OPT
+};
+static const struct opt spec_opts[] = {
+  { "bundle", 'b', true, OPT_BUNDLE }, { "rootless", 0, false, OPT_ROOTLESS }, HELP_OPT, END_OPT
+};
 #ifdef MODRUN_HAVE_PLUGINS_CMD
 static const struct opt plugins_opts[] = { { "format", 0, true, OPT_FORMAT }, HELP_OPT, END_OPT };
 #endif
@@ -693,7 +691,7 @@ apply_global_opts (const struct args *a, struct mr_runtime *rt, char **root, int
           else if (strcmp (p->value, "json") == 0)
             rt->log_json = true;
           else
-            return mr_fail (err, EINVAL, "--log-format: expected \"text\" or \"json\", got \"%s\"",
+            return mr_fail (err, 0, "--log-format: expected \"text\" or \"json\", got \"%s\"",
                             p->value);
           break;
         case OPT_PLUGINS:
@@ -731,7 +729,7 @@ run_command (struct mr_runtime *rt, int argc, char **argv, int i, mr_error **err
     }
   cmd = find_command (argv[i]);
   if (cmd == NULL)
-    return mr_fail (err, EINVAL, "unknown command `%s`; see `modrun --help`", argv[i]);
+    return mr_fail (err, 0, "unknown command `%s`; see `modrun --help`", argv[i]);
   i++;
 
   ret = parse_args (cmd->name, cmd->opts, argc, argv, &i, false, &a, err);
@@ -746,16 +744,16 @@ run_command (struct mr_runtime *rt, int argc, char **argv, int i, mr_error **err
       }
   if (a.npos < cmd->min_args)
     {
-      ret = mr_fail (err, EINVAL, "%s: %s; see `modrun %s --help`", cmd->name,
+      ret = mr_fail (err, 0, "%s: %s; see `modrun %s --help`", cmd->name,
                      cmd->min_args == 1 && cmd->max_args >= 1 ? "container ID is required"
-                                                               : "missing arguments",
+                                                              : "missing arguments",
                      cmd->name);
       goto out;
     }
   if (a.npos > cmd->max_args)
     {
-      ret = mr_fail (err, EINVAL, "%s: unexpected argument `%s`; see `modrun %s --help`",
-                     cmd->name, a.pos[cmd->max_args], cmd->name);
+      ret = mr_fail (err, 0, "%s: unexpected argument `%s`; see `modrun %s --help`", cmd->name,
+                     a.pos[cmd->max_args], cmd->name);
       goto out;
     }
   mr_log (MODRUN_LOG_DEBUG, "%s: root %s", cmd->name, rt->root);

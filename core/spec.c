@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,6 +11,21 @@
 
 #include "json.h"
 #include "lifecycle.h"
+
+/* An error whose message says it all: ERRNUM is kept for callers that test
+ * it but not spelled out after the message. */
+static int __attribute__ ((format (printf, 3, 4)))
+fail_plain (mr_error **err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  mr_vfail (err, 0, fmt, ap);
+  va_end (ap);
+  if (err != NULL && *err != NULL && (*err)->errnum == 0)
+    (*err)->errnum = errnum;
+  return -errnum;
+}
 
 static void
 add_strings (modrun_json *parent, const char *key, const char *const *values)
@@ -38,7 +54,7 @@ add_process (modrun_json *root)
 {
   static const char *const args[] = { "sh", NULL };
   static const char *const env[]
-    = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
+      = { "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "TERM=xterm", NULL };
   static const char *const caps[] = { "CAP_AUDIT_WRITE", "CAP_KILL", "CAP_NET_BIND_SERVICE", NULL };
   static const char *const sets[] = { "bounding", "effective", "permitted", "ambient", NULL };
   modrun_json *process = mr_json_add (root, "process", MODRUN_JSON_OBJECT);
@@ -69,10 +85,10 @@ static void
 add_mounts (modrun_json *root, bool rootless)
 {
   static const char *const dev[] = { "nosuid", "strictatime", "mode=755", "size=65536k", NULL };
-  static const char *const pts[] = { "nosuid", "noexec",  "newinstance", "ptmxmode=0666",
-                                     "mode=0620", "gid=5", NULL };
-  static const char *const shm[] = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k",
-                                     NULL };
+  static const char *const pts[]
+      = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5", NULL };
+  static const char *const shm[]
+      = { "nosuid", "noexec", "nodev", "mode=1777", "size=65536k", NULL };
   static const char *const mqueue[] = { "nosuid", "noexec", "nodev", NULL };
   static const char *const sys[] = { "nosuid", "noexec", "nodev", "ro", NULL };
   static const char *const sys_bind[] = { "rbind", "nosuid", "noexec", "nodev", "ro", NULL };
@@ -86,7 +102,7 @@ add_mounts (modrun_json *root, bool rootless)
       /* Without a mapping for gid 5 in the user namespace, devpts refuses
        * the option; the whole rest of the list stays. */
       static const char *const pts_rootless[]
-        = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
+          = { "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", NULL };
 
       add_mount (mounts, "/dev/pts", "devpts", "devpts", pts_rootless);
     }
@@ -118,12 +134,19 @@ add_id_mapping (modrun_json *linux_, const char *key, unsigned int host_id)
 static void
 add_linux (modrun_json *root, bool rootless)
 {
-  static const char *const masked[]
-    = { "/proc/acpi",      "/proc/asound",      "/proc/kcore",       "/proc/keys",
-        "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug",
-        "/sys/firmware",   "/proc/scsi",        NULL };
+  static const char *const masked[] = { "/proc/acpi",
+                                        "/proc/asound",
+                                        "/proc/kcore",
+                                        "/proc/keys",
+                                        "/proc/latency_stats",
+                                        "/proc/timer_list",
+                                        "/proc/timer_stats",
+                                        "/proc/sched_debug",
+                                        "/sys/firmware",
+                                        "/proc/scsi",
+                                        NULL };
   static const char *const readonly[]
-    = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
+      = { "/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger", NULL };
   static const char *const ns[] = { "pid", "network", "ipc", "uts", "mount", NULL };
   static const char *const ns_rootless[] = { "pid", "ipc", "uts", "mount", "user", NULL };
   modrun_json *linux_ = mr_json_add (root, "linux", MODRUN_JSON_OBJECT);
@@ -132,8 +155,8 @@ add_linux (modrun_json *root, bool rootless)
 
   if (rootless)
     {
-      add_id_mapping (linux_, "uidMappings", (unsigned int) geteuid ());
-      add_id_mapping (linux_, "gidMappings", (unsigned int) getegid ());
+      add_id_mapping (linux_, "uidMappings", (unsigned int)geteuid ());
+      add_id_mapping (linux_, "gidMappings", (unsigned int)getegid ());
     }
   else
     {
@@ -220,7 +243,7 @@ mr_spec (const char *bundle, bool rootless, mr_error **err)
   if (fd < 0)
     {
       if (errno == EEXIST)
-        return mr_fail (err, EEXIST, "File config.json exists. Remove it first.");
+        return fail_plain (err, EEXIST, "File config.json exists. Remove it first.");
       return mr_fail (err, errno, "spec: create `%s`", path);
     }
   ret = mr_write_all (fd, tabbed, strlen (tabbed));

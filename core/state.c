@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
@@ -21,20 +22,34 @@
 
 #define MAX_ID_LENGTH 1024
 
+/* An error whose message says it all: ERRNUM is kept for callers that test
+ * it but not spelled out after the message. */
+static int __attribute__ ((format (printf, 3, 4)))
+fail_plain (mr_error **err, int errnum, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start (ap, fmt);
+  mr_vfail (err, 0, fmt, ap);
+  va_end (ap);
+  if (err != NULL && *err != NULL && (*err)->errnum == 0)
+    (*err)->errnum = errnum;
+  return -errnum;
+}
+
 int
 mr_state_check_id (const char *id, mr_error **err)
 {
   size_t len, i;
 
   if (id == NULL || *id == '\0')
-    return mr_fail (err, EINVAL, "invalid container ID format: the ID is empty");
+    return mr_fail (err, 0, "invalid container ID format: the ID is empty");
   len = strlen (id);
   if (len > MAX_ID_LENGTH)
-    return mr_fail (err, EINVAL,
-                    "invalid container ID format: expected at most %d characters, got %zu",
+    return mr_fail (err, 0, "invalid container ID format: expected at most %d characters, got %zu",
                     MAX_ID_LENGTH, len);
   if (strcmp (id, ".") == 0 || strcmp (id, "..") == 0)
-    return mr_fail (err, EINVAL, "invalid container ID format: `%s` is not a valid ID", id);
+    return mr_fail (err, 0, "invalid container ID format: `%s` is not a valid ID", id);
   for (i = 0; i < len; i++)
     {
       char ch = id[i];
@@ -42,7 +57,7 @@ mr_state_check_id (const char *id, mr_error **err)
       if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
           || ch == '_' || ch == '+' || ch == '-' || ch == '.')
         continue;
-      return mr_fail (err, EINVAL,
+      return mr_fail (err, 0,
                       "invalid container ID format: `%s`: expected only letters, digits, "
                       "'_', '+', '-' and '.'",
                       id);
@@ -72,7 +87,7 @@ mr_state_create_dir (const char *root, const char *id, char **dir, mr_error **er
   if (mkdir (path, 0700) < 0)
     {
       if (errno == EEXIST)
-        return mr_fail (err, EEXIST, "%s: container with given ID already exists", id);
+        return fail_plain (err, EEXIST, "%s: container with given ID already exists", id);
       return mr_fail (err, errno, "mkdir `%s`", path);
     }
   *dir = mr_steal_ptr (path);
@@ -117,7 +132,7 @@ state_to_file_json (const struct mr_state *st)
 
   mr_json_add_string (j, "id", st->id ? st->id : "");
   mr_json_add_int (j, "pid", st->pid);
-  mr_json_add_int (j, "startTime", (int64_t) st->start_time);
+  mr_json_add_int (j, "startTime", (int64_t)st->start_time);
   mr_json_add_string (j, "bundle", st->bundle ? st->bundle : "");
   mr_json_add_string (j, "rootfs", st->rootfs ? st->rootfs : "");
   mr_json_add_string (j, "created", st->created ? st->created : "");
@@ -157,7 +172,7 @@ get_string (const modrun_json *j, const char *path, const char *key, bool requir
       return 0;
     }
   if (v == NULL || v->type != MODRUN_JSON_STRING)
-    return mr_fail (err, EINVAL, "%s: %s: expected string, got %s", path, key,
+    return mr_fail (err, 0, "%s: %s: expected string, got %s", path, key,
                     v ? modrun_json_type_name (v->type) : "nothing");
   *out = mr_xstrdup (v->string);
   return 0;
@@ -170,26 +185,24 @@ get_integer (const modrun_json *j, const char *path, const char *key, int64_t mi
   const modrun_json *v = modrun_json_get (j, key);
 
   if (v == NULL || v->type != MODRUN_JSON_INTEGER)
-    return mr_fail (err, EINVAL, "%s: %s: expected integer, got %s", path, key,
+    return mr_fail (err, 0, "%s: %s: expected integer, got %s", path, key,
                     v ? modrun_json_type_name (v->type) : "nothing");
   if (v->integer < min || v->integer > max)
-    return mr_fail (err, ERANGE, "%s: %s: expected %lld to %lld, got %lld", path, key,
-                    (long long) min, (long long) max, (long long) v->integer);
+    return mr_fail (err, 0, "%s: %s: expected %lld to %lld, got %lld", path, key, (long long)min,
+                    (long long)max, (long long)v->integer);
   *out = v->integer;
   return 0;
 }
 
 static int
-state_from_file_json (const modrun_json *j, const char *path, struct mr_state *st,
-                      mr_error **err)
+state_from_file_json (const modrun_json *j, const char *path, struct mr_state *st, mr_error **err)
 {
   const modrun_json *ann;
   int64_t n;
   int ret;
 
   if (j->type != MODRUN_JSON_OBJECT)
-    return mr_fail (err, EINVAL, "%s: expected object, got %s", path,
-                    modrun_json_type_name (j->type));
+    return mr_fail (err, 0, "%s: expected object, got %s", path, modrun_json_type_name (j->type));
   if ((ret = get_string (j, path, "id", true, &st->id, err)) < 0
       || (ret = get_string (j, path, "bundle", true, &st->bundle, err)) < 0
       || (ret = get_string (j, path, "rootfs", true, &st->rootfs, err)) < 0
@@ -201,20 +214,20 @@ state_from_file_json (const modrun_json *j, const char *path, struct mr_state *s
   ret = get_integer (j, path, "pid", 0, INT32_MAX, &n, err);
   if (ret < 0)
     return ret;
-  st->pid = (pid_t) n;
+  st->pid = (pid_t)n;
   ret = get_integer (j, path, "startTime", 0, INT64_MAX, &n, err);
   if (ret < 0)
     return ret;
-  st->start_time = (unsigned long long) n;
+  st->start_time = (unsigned long long)n;
   ret = get_integer (j, path, "options", 0, UINT32_MAX, &n, err);
   if (ret < 0)
     return ret;
-  st->options = (unsigned int) n;
+  st->options = (unsigned int)n;
   ann = modrun_json_get (j, "annotations");
   if (ann != NULL && ann->type != MODRUN_JSON_NULL)
     {
       if (ann->type != MODRUN_JSON_OBJECT)
-        return mr_fail (err, EINVAL, "%s: annotations: expected object, got %s", path,
+        return mr_fail (err, 0, "%s: annotations: expected object, got %s", path,
                         modrun_json_type_name (ann->type));
       st->annotations = mr_json_copy (ann);
     }
@@ -237,7 +250,7 @@ mr_state_load (const char *root, const char *id, struct mr_state **out, mr_error
   path = mr_xasprintf ("%s/%s/state.json", root, id);
   ret = mr_read_file (path, &text, &len, NULL);
   if (ret == -ENOENT || ret == -ENOTDIR)
-    return mr_fail (err, ENOENT, "%s: container does not exist", id);
+    return fail_plain (err, ENOENT, "%s: container does not exist", id);
   if (ret < 0)
     return mr_fail (err, -ret, "read `%s`", path);
   ret = mr_json_parse (text, len, path, &j, err);
@@ -306,10 +319,11 @@ mr_state_to_json (const struct mr_state *st, enum mr_status status)
   mr_json_add_string (j, "bundle", st->bundle ? st->bundle : "");
   mr_json_add_string (j, "rootfs", st->rootfs ? st->rootfs : "");
   mr_json_add_string (j, "created", st->created ? st->created : "");
-  mr_json_add_string (j, "owner", st->owner ? st->owner : "");
+  /* runc's encoder puts annotations, when there are any, before owner. */
   if (st->annotations != NULL && st->annotations->type == MODRUN_JSON_OBJECT
       && st->annotations->count > 0)
     mr_json_add_copy (j, "annotations", st->annotations);
+  mr_json_add_string (j, "owner", st->owner ? st->owner : "");
   return j;
 }
 
@@ -322,20 +336,19 @@ open_init_pidfd (const struct mr_state *st, mr_error **err)
   unsigned long long start;
   int zombie = 0;
 
-  fd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  fd = (int)syscall (SYS_pidfd_open, st->pid, 0);
   if (fd < 0)
     {
       if (errno == ESRCH)
-        return mr_fail (err, ESRCH, "%s: container init (pid %d) is gone", st->id,
-                        (int) st->pid);
+        return fail_plain (err, ESRCH, "%s: container init (pid %d) is gone", st->id, (int)st->pid);
       return mr_fail (err, errno, "%s: pidfd_open of the container init (pid %d)", st->id,
-                      (int) st->pid);
+                      (int)st->pid);
     }
   /* Checked after the pidfd is open: from now on the pid cannot be reused
    * under us, so a matching start time means the fd is the init's. */
   start = mr_proc_start_time (st->pid, &zombie);
   if (start == 0 || zombie || (st->start_time != 0 && start != st->start_time))
-    return mr_fail (err, ESRCH, "%s: container init (pid %d) is gone", st->id, (int) st->pid);
+    return fail_plain (err, ESRCH, "%s: container init (pid %d) is gone", st->id, (int)st->pid);
   return mr_steal_fd (fd);
 }
 
@@ -356,8 +369,8 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
   if (fifo < 0)
     {
       if (errno == ENOENT)
-        return mr_fail (err, ENOENT, "%s: exec fifo is gone: the container was started already",
-                        st->id);
+        return fail_plain (err, ENOENT, "%s: exec fifo is gone: the container was started already",
+                           st->id);
       return mr_fail (err, errno, "open exec fifo `%s`", path);
     }
 
@@ -383,9 +396,9 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
       if (fds[0].revents & (POLLIN | POLLHUP | POLLERR))
         break;
       if (fds[1].revents)
-        return mr_fail (err, ESRCH,
-                        "%s: container init (pid %d) exited before it could be started",
-                        st->id, (int) st->pid);
+        return fail_plain (err, ESRCH,
+                           "%s: container init (pid %d) exited before it could be started", st->id,
+                           (int)st->pid);
     }
 
   do
@@ -394,8 +407,8 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
   if (n < 0)
     return mr_fail (err, errno, "read exec fifo `%s`", path);
   if (n == 0)
-    return mr_fail (err, EPIPE, "%s: container init closed the exec fifo without writing to it",
-                    st->id);
+    return fail_plain (err, EPIPE, "%s: container init closed the exec fifo without writing to it",
+                       st->id);
   if (unlink (path) < 0 && errno != ENOENT)
     return mr_fail (err, errno, "unlink exec fifo `%s`", path);
   return 0;
