@@ -451,6 +451,8 @@ mr_state_cmd (struct mr_runtime *rt, const char *id, mr_error **err)
   if (ret < 0)
     return ret;
   /* No newline after the document, as runc prints it. */
+  while (len > 0 && text[len - 1] == '\n')
+    len--;
   if (fwrite (text, 1, len, stdout) != len || fflush (stdout) != 0)
     return mr_fail (err, errno, "state: write to stdout");
   return 0;
@@ -718,6 +720,8 @@ print_json_list (struct list_entry *e, size_t n, mr_error **err)
   ret = mr_json_serialize (arr, 0, &text, &len, err);
   if (ret < 0)
     return ret;
+  while (len > 0 && text[len - 1] == '\n')
+    len--;
   fwrite (text, 1, len, stdout);
   fputc ('\n', stdout);
   return 0;
