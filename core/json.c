@@ -600,6 +600,80 @@ format_double (double v, char *buf, size_t size)
   return 0;
 }
 
+/* Length of the well-formed UTF-8 character at S (at most LEN bytes), or
+ * 0 when the bytes there are not one. */
+static size_t
+utf8_char_len (const unsigned char *s, size_t len)
+{
+  unsigned char lo = 0x80, hi = 0xbf;
+  size_t n, i;
+
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xc2 && s[0] <= 0xdf)
+    n = 2;
+  else if (s[0] >= 0xe0 && s[0] <= 0xef)
+    {
+      n = 3;
+      if (s[0] == 0xe0)
+        lo = 0xa0;
+      else if (s[0] == 0xed)
+        hi = 0x9f;
+    }
+  else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+    {
+      n = 4;
+      if (s[0] == 0xf0)
+        lo = 0x90;
+      else if (s[0] == 0xf4)
+        hi = 0x8f;
+    }
+  else
+    return 0;
+  if (len < n || s[1] < lo || s[1] > hi)
+    return 0;
+  for (i = 2; i < n; i++)
+    if ((s[i] & 0xc0) != 0x80)
+      return 0;
+  return n;
+}
+
+/* Writes S as a JSON string. Bytes that are not UTF-8 (a path from the
+ * host may hold any) become U+FFFD, so the output is always valid JSON. */
+static void
+gen_string (yajl_gen g, const char *s, size_t len)
+{
+  const unsigned char *u = (const unsigned char *) s;
+  cleanup_free unsigned char *fixed = NULL;
+  size_t i = 0, out = 0, n;
+
+  while (i < len && (n = utf8_char_len (u + i, len - i)) > 0)
+    i += n;
+  if (i == len)
+    {
+      yajl_gen_string (g, u, len);
+      return;
+    }
+  fixed = mr_xmalloc (len * 3);
+  memcpy (fixed, u, i);
+  out = i;
+  while (i < len)
+    {
+      n = utf8_char_len (u + i, len - i);
+      if (n == 0)
+        {
+          memcpy (fixed + out, "\xef\xbf\xbd", 3);
+          out += 3;
+          i++;
+          continue;
+        }
+      memcpy (fixed + out, u + i, n);
+      out += n;
+      i += n;
+    }
+  yajl_gen_string (g, fixed, out);
+}
+
 static int
 gen_value (yajl_gen g, const modrun_json *j, int depth, mr_error **err)
 {
@@ -631,7 +705,7 @@ gen_value (yajl_gen g, const modrun_json *j, int depth, mr_error **err)
       yajl_gen_number (g, num, strlen (num));
       return 0;
     case MODRUN_JSON_STRING:
-      yajl_gen_string (g, (const unsigned char *) (j->string ? j->string : ""), j->length);
+      gen_string (g, j->string ? j->string : "", j->string ? j->length : 0);
       return 0;
     case MODRUN_JSON_ARRAY:
       yajl_gen_array_open (g);
@@ -647,7 +721,7 @@ gen_value (yajl_gen g, const modrun_json *j, int depth, mr_error **err)
       yajl_gen_map_open (g);
       for (i = 0; i < j->count; i++)
         {
-          yajl_gen_string (g, (const unsigned char *) j->keys[i], strlen (j->keys[i]));
+          gen_string (g, j->keys[i], strlen (j->keys[i]));
           ret = gen_value (g, j->items[i], depth + 1, err);
           if (ret < 0)
             return ret;
@@ -776,7 +850,7 @@ mr_json_quote (const char *s)
     abort ();
   if (s == NULL)
     s = "";
-  yajl_gen_string (g, (const unsigned char *) s, strlen (s));
+  gen_string (g, s, strlen (s));
   yajl_gen_get_buf (g, &buf, &buflen);
   r = copy_bytes ((const char *) buf, buflen);
   yajl_gen_free (g);

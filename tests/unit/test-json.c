@@ -341,11 +341,14 @@ test_quote (void)
   cleanup_free char *a = mr_json_quote ("say \"hi\"\n/\xc3\xa9");
   cleanup_free char *b = mr_json_quote (NULL);
   cleanup_free char *c = mr_json_quote ("\x1f");
+  cleanup_free char *d = mr_json_quote ("a\xff\xc3(b\xed\xa0\x80");
 
   is_str (a, "\"say \\\"hi\\\"\\n/\xc3\xa9\"", "quote escapes quotes and newline only");
   is_str (b, "\"\"", "quote of NULL is the empty string");
   ok (c != NULL && strcasecmp (c, "\"\\u001f\"") == 0,
       "control characters become \\u escapes: %s", c ? c : "(null)");
+  is_str (d, "\"a\xef\xbf\xbd\xef\xbf\xbd(b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\"",
+          "bytes that are not UTF-8 become U+FFFD");
 }
 
 static void
