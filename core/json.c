@@ -91,18 +91,82 @@ mr_json_freep (modrun_json **j)
 /* Parsing. The callbacks build the tree top-down: STACK holds the open
  * arrays and objects, and KEY the member name waiting for its value. */
 
+/* An object with this many members gets a hash index of its keys while it
+ * is parsed, so that finding repeated names stays cheap for big ones. */
+#define INDEX_FROM 16
+
+struct frame
+{
+  modrun_json *node;
+  uint32_t *index;   /* open addressing: member position + 1, 0 when free */
+  size_t index_size; /* a power of two, at least twice the member count */
+};
+
 struct parse_ctx
 {
   modrun_json *root;
-  modrun_json *stack[MAX_DEPTH];
+  struct frame stack[MAX_DEPTH];
   size_t depth;
   char *key;
   const char *problem; /* why a callback stopped the parse */
 };
 
+static size_t
+hash_key (const char *key)
+{
+  size_t h = 2166136261u;
+
+  for (; *key != '\0'; key++)
+    h = (h ^ (unsigned char) *key) * 16777619u;
+  return h;
+}
+
+static void
+index_insert (struct frame *f, uint32_t pos)
+{
+  size_t mask = f->index_size - 1;
+  size_t h = hash_key (f->node->keys[pos]) & mask;
+
+  while (f->index[h] != 0)
+    h = (h + 1) & mask;
+  f->index[h] = pos + 1;
+}
+
+static void
+index_rebuild (struct frame *f)
+{
+  size_t size = 64;
+  uint32_t i;
+
+  while (size < (size_t) f->node->count * 4)
+    size *= 2;
+  free (f->index);
+  f->index = mr_xzalloc (size * sizeof (*f->index));
+  f->index_size = size;
+  for (i = 0; i < f->node->count; i++)
+    index_insert (f, i);
+}
+
+static int64_t
+frame_find (struct frame *f, const char *key)
+{
+  size_t mask, h;
+
+  if (f->node->count < INDEX_FROM)
+    return find_key (f->node, key);
+  if (f->index == NULL || (size_t) f->node->count * 2 >= f->index_size)
+    index_rebuild (f);
+  mask = f->index_size - 1;
+  for (h = hash_key (key) & mask; f->index[h] != 0; h = (h + 1) & mask)
+    if (strcmp (f->node->keys[f->index[h] - 1], key) == 0)
+      return f->index[h] - 1;
+  return -1;
+}
+
 static int
 ctx_put (struct parse_ctx *ctx, modrun_json *value)
 {
+  struct frame *frame;
   modrun_json *parent;
   int64_t slot;
 
@@ -111,7 +175,8 @@ ctx_put (struct parse_ctx *ctx, modrun_json *value)
       ctx->root = value;
       return 1;
     }
-  parent = ctx->stack[ctx->depth - 1];
+  frame = &ctx->stack[ctx->depth - 1];
+  parent = frame->node;
   if (parent->type == MODRUN_JSON_ARRAY)
     {
       if (json_append (parent, NULL, value) < 0)
@@ -120,7 +185,7 @@ ctx_put (struct parse_ctx *ctx, modrun_json *value)
     }
 
   /* A repeated member name keeps its first place and its last value. */
-  slot = find_key (parent, ctx->key);
+  slot = frame_find (frame, ctx->key);
   if (slot >= 0)
     {
       mr_json_free (parent->items[slot]);
@@ -132,6 +197,8 @@ ctx_put (struct parse_ctx *ctx, modrun_json *value)
   if (json_append (parent, ctx->key, value) < 0)
     goto too_many;
   ctx->key = NULL;
+  if (frame->index != NULL)
+    index_insert (frame, parent->count - 1);
   return 1;
 
 too_many:
@@ -237,7 +304,10 @@ open_container (struct parse_ctx *ctx, modrun_json_type type)
   j = node_new (type);
   if (!ctx_put (ctx, j))
     return 0;
-  ctx->stack[ctx->depth++] = j;
+  ctx->stack[ctx->depth].node = j;
+  ctx->stack[ctx->depth].index = NULL;
+  ctx->stack[ctx->depth].index_size = 0;
+  ctx->depth++;
   return 1;
 }
 
@@ -259,6 +329,8 @@ on_end (void *ud)
   struct parse_ctx *ctx = ud;
 
   ctx->depth--;
+  free (ctx->stack[ctx->depth].index);
+  ctx->stack[ctx->depth].index = NULL;
   return 1;
 }
 
@@ -348,7 +420,7 @@ only_whitespace (const char *text, size_t len)
   size_t i;
 
   for (i = 0; i < len; i++)
-    if (strchr (" \t\r\n", text[i]) == NULL)
+    if (text[i] != ' ' && text[i] != '\t' && text[i] != '\r' && text[i] != '\n')
       return 0;
   return 1;
 }
@@ -356,6 +428,8 @@ only_whitespace (const char *text, size_t len)
 static void
 ctx_release (struct parse_ctx *ctx)
 {
+  while (ctx->depth > 0)
+    free (ctx->stack[--ctx->depth].index);
   free (ctx->key);
   ctx->key = NULL;
   mr_json_free (ctx->root);

@@ -170,6 +170,30 @@ test_duplicates (void)
 }
 
 static void
+test_duplicates_big (void)
+{
+  cleanup_json modrun_json *j = NULL;
+  cleanup_free char *text = NULL;
+  char *p;
+  int i;
+
+  text = mr_xmalloc (100 * 32 + 64);
+  p = text;
+  p += sprintf (p, "{");
+  for (i = 0; i < 100; i++)
+    p += sprintf (p, "\"k%d\": %d, ", i, i);
+  sprintf (p, "\"k3\": -3, \"k99\": -99, \"new\": 1}");
+  j = parse (text);
+  ok (j != NULL && j->count == 101, "big object: repeated names do not add members");
+  if (j == NULL)
+    return;
+  ok (modrun_json_get (j, "k3")->integer == -3 && modrun_json_get (j, "k99")->integer == -99
+          && modrun_json_get (j, "k50")->integer == 50,
+      "big object: repeated names keep the last value");
+  is_str (j->keys[100], "new", "big object: a new name after repeats is appended");
+}
+
+static void
 test_errors (void)
 {
   cleanup_free char *msg = NULL;
@@ -196,6 +220,10 @@ test_errors (void)
                "missing colon");
   check_error ("[1 2]", "t.json: line 1, column 4: after array element, I expect ',' or ']'",
                "missing comma");
+
+  msg = parse_error ("\0", 1);
+  ok (msg != NULL && strstr (msg, "empty document") == NULL, "a NUL byte is not whitespace");
+  free (mr_steal_ptr (msg));
 
   msg = parse_error ("[\"\xff\"]", 5);
   ok (msg != NULL && strstr (msg, "t.json: line 1, column ") == msg
@@ -383,6 +411,7 @@ main (void)
   test_numbers ();
   test_strings ();
   test_duplicates ();
+  test_duplicates_big ();
   test_errors ();
   test_pretty ();
   test_serialize ();
