@@ -32,7 +32,9 @@ struct modrun_json
   int boolean;        /* MODRUN_JSON_BOOL */
   int64_t integer;    /* MODRUN_JSON_INTEGER */
   double number;      /* MODRUN_JSON_DOUBLE, and the value of an INTEGER too */
-  const char *string; /* MODRUN_JSON_STRING, NUL-terminated */
+  /* MODRUN_JSON_STRING, NUL-terminated; for a DOUBLE parsed from input, the
+   * number as written, so integers beyond int64_t (uint64 limits) stay exact */
+  const char *string;
   size_t length;      /* bytes of string, without the NUL */
   const char **keys;  /* MODRUN_JSON_OBJECT: member names, count of them */
   modrun_json **items; /* array items, or object values in key order */
