@@ -1,6 +1,230 @@
-#include <modrun/plugin.h>
+/* cgroups-v1: linux.cgroupsPath and linux.resources on cgroup v1 hosts,
+ * hybrid ones included (the cgroup2 hierarchy of those is joined too, so
+ * that the container's path shows there as well, but holds no limits). */
+#include "config.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cgroups-v1.h"
+
+/* The hierarchies and the container's directories in them. */
+static int
+load (struct modrun_container *c, struct cg1_host *host, bool with_path)
+{
+  int ret = cg1_host_load (c, host);
+
+  if (ret < 0)
+    return ret;
+  if (host->n_v1 == 0)
+    return c->svc->error (c, ENOENT, "no cgroup v1 hierarchy is mounted on this host");
+  return with_path ? cg1_host_set_path (c, host) : 0;
+}
+
+static int
+resources_of (struct modrun_container *c, const modrun_json **res)
+{
+  const modrun_json *linux_obj = modrun_json_get (c->config, "linux");
+
+  *res = NULL;
+  if (linux_obj == NULL)
+    return 0;
+  return c->svc->get_object (c, linux_obj, "linux", "resources", res);
+}
+
+static int
+cgroups_v1_probe (struct modrun_container *c, void **data)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+
+  (void) data;
+  return load (c, &host, false);
+}
+
+static int
+cgroups_v1_validate (struct modrun_container *c, void **data)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  const modrun_json *res;
+  int ret;
+
+  (void) data;
+  if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
+    return ret;
+  return cg1_validate_resources (c, &host, res);
+}
+
+static int
+cgroups_v1_prepare (struct modrun_container *c, void **data)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  const modrun_json *res;
+  int ret;
+
+  (void) data;
+  if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
+    return ret;
+  ret = cg1_create_dirs (c, &host);
+  if (ret < 0)
+    return ret;
+  ret = cg1_cpuset_init (c, &host, res);
+  if (ret == 0)
+    ret = cg1_apply_resources (c, &host, res, true);
+  if (ret < 0)
+    cg1_undo_dirs (c);
+  return ret;
+}
+
+static int
+cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  char pid[32];
+  size_t i;
+  int ret;
+
+  (void) data;
+  ret = load (c, &host, true);
+  if (ret < 0)
+    return ret;
+  snprintf (pid, sizeof (pid), "%d", (int) c->pid);
+  for (i = 0; i < host.n; i++)
+    {
+      ret = cg1_write (c, host.h[i].dir, "cgroup.procs", pid);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+static int
+cgroups_v1_destroy (struct modrun_container *c, void **data)
+{
+  (void) data;
+  return cg1_destroy_dirs (c);
+}
+
+static int
+cgroups_v1_update (struct modrun_container *c, void **data, const modrun_json *resources)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret;
+
+  (void) data;
+  if ((ret = load (c, &host, true)) < 0
+      || (ret = cg1_validate_resources (c, &host, resources)) < 0)
+    return ret;
+  return cg1_apply_resources (c, &host, resources, false);
+}
+
+static int
+freeze (struct modrun_container *c, bool frozen)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret = load (c, &host, true);
+
+  if (ret < 0)
+    return ret;
+  return cg1_freeze (c, &host, frozen);
+}
+
+static int
+cgroups_v1_pause (struct modrun_container *c, void **data)
+{
+  (void) data;
+  return freeze (c, true);
+}
+
+static int
+cgroups_v1_resume (struct modrun_container *c, void **data)
+{
+  (void) data;
+  return freeze (c, false);
+}
+
+static int
+cgroups_v1_stats (struct modrun_container *c, void **data, modrun_json *out)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret = load (c, &host, true);
+
+  (void) data;
+  if (ret < 0)
+    return ret;
+  return cg1_stats (c, &host, out);
+}
+
+static int
+cgroups_v1_kill_all (struct modrun_container *c, void **data, int signo)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret = load (c, &host, true);
+
+  (void) data;
+  if (ret < 0)
+    return ret;
+  return cg1_kill_all (c, &host, signo);
+}
+
+static int
+cgroups_v1_list_pids (struct modrun_container *c, void **data, pid_t **pids, size_t *n)
+{
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret = load (c, &host, true);
+
+  (void) data;
+  if (ret < 0)
+    return ret;
+  return cg1_pids (c, &host, pids, n);
+}
+
+static int
+cgroups_v1_features (struct modrun_container *c, modrun_json *out)
+{
+  const struct modrun_services *svc = c->svc;
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  modrun_json *linux_obj = (modrun_json *) modrun_json_get (out, "linux");
+  modrun_json *cg;
+  bool rdma = false;
+
+  /* What this host offers, when it can be told; the plugin's abilities
+   * are the same either way. */
+  if (cg1_host_load (c, &host) == 0)
+    rdma = (host.mask & CG1_RDMA) != 0;
+  if (linux_obj == NULL)
+    linux_obj = svc->json_add (out, "linux", MODRUN_JSON_OBJECT);
+  if (linux_obj == NULL || linux_obj->type != MODRUN_JSON_OBJECT)
+    return svc->error (c, ENOMEM, "features: linux");
+  cg = svc->json_add (linux_obj, "cgroup", MODRUN_JSON_OBJECT);
+  if (cg == NULL || svc->json_add_bool (cg, "v1", 1) < 0 || svc->json_add_bool (cg, "v2", 0) < 0
+      || svc->json_add_bool (cg, "systemd", 0) < 0
+      || svc->json_add_bool (cg, "systemdUser", 0) < 0
+      || svc->json_add_bool (cg, "rdma", rdma) < 0)
+    return svc->error (c, ENOMEM, "features: linux.cgroup");
+  return 0;
+}
 
 MODRUN_PLUGIN_EXPORT const struct modrun_plugin MODRUN_PLUGIN_ENTRY (cgroups_v1) = {
   MODRUN_PLUGIN_HEAD,
+  .concern = MODRUN_CONCERN_CGROUPS,
   .name = "cgroups-v1",
+  .version = PACKAGE_VERSION,
+  .description = "cgroup v1 hierarchies (hybrid hosts included): linux.cgroupsPath, "
+                 "linux.resources",
+  .probe = cgroups_v1_probe,
+  .validate = cgroups_v1_validate,
+  .prepare = cgroups_v1_prepare,
+  .parent_after_clone = cgroups_v1_parent_after_clone,
+  .destroy = cgroups_v1_destroy,
+  .update = cgroups_v1_update,
+  .pause = cgroups_v1_pause,
+  .resume = cgroups_v1_resume,
+  .stats = cgroups_v1_stats,
+  .kill_all = cgroups_v1_kill_all,
+  .list_pids = cgroups_v1_list_pids,
+  .features = cgroups_v1_features,
 };
