@@ -145,6 +145,20 @@ get_value (struct modrun_container *c, const modrun_json *obj, const char *where
   int ret, b = 0;
 
   memset (v, 0, sizeof (*v));
+  if (kind == K_UINT)
+    {
+      /* A uint64 beyond int64_t keeps its text: written as it came. */
+      const modrun_json *n = modrun_json_get (obj, key);
+
+      if (n != NULL && n->type == MODRUN_JSON_DOUBLE && n->string != NULL && n->length > 0
+          && strspn (n->string, "0123456789") == n->length)
+        {
+          v->present = true;
+          v->i = INT64_MAX;
+          v->s = n->string;
+          return 1;
+        }
+    }
   switch (kind)
     {
     case K_BOOL:
@@ -188,7 +202,7 @@ get_required (struct modrun_container *c, const modrun_json *obj, const char *wh
 static void
 format_value (const struct cg1_value *v, enum cg1_kind kind, char *buf, size_t len)
 {
-  if (kind == K_STRING)
+  if (kind == K_STRING || v->s != NULL)
     snprintf (buf, len, "%s", v->s);
   else
     snprintf (buf, len, "%lld", (long long) v->i);
@@ -599,7 +613,9 @@ apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_js
   if ((limit.present || swap.present) && h == NULL)
     return need_controller (c, host, CG1_MEMORY, where, limit.present ? "limit" : "swap",
                             NULL);
-  if (swap.present && swap.i == -1 && (fresh || !cg1_file_exists (h->dir, "memory.memsw.limit_in_bytes")))
+  /* -1 is what a new cgroup has, and all there is without swap accounting. */
+  if (swap.present && swap.i == -1
+      && (fresh || !cg1_file_exists (h->dir, "memory.memsw.limit_in_bytes")))
     swap.present = false;
 
   if (limit.present && swap.present)
