@@ -66,6 +66,10 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
   int ret;
 
   (void) data;
+  /* An exec joins the cgroups of its container; they are not its own to
+   * make, nor to record. */
+  if (c->command == MODRUN_CMD_EXEC)
+    return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
   ret = cg1_create_dirs (c, &host);
@@ -105,6 +109,8 @@ static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
   (void) data;
+  if (c->command == MODRUN_CMD_EXEC)
+    return 0;
   return cg1_destroy_dirs (c);
 }
 
