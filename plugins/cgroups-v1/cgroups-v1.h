@@ -36,6 +36,7 @@ struct cg1_hierarchy
   bool unified;      /* the cgroup2 hierarchy of a hybrid host */
   char *dir;         /* the container's directory in it, once known */
   bool created;      /* prepare made DIR itself (it did not exist before) */
+  size_t fresh_len;  /* length of the first directory prepare made in DIR's path, or 0 */
 };
 
 /* The hierarchies of this host, v1 ones first, and the container's path. */

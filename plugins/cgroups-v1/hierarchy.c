@@ -647,6 +647,7 @@ create_one (struct modrun_container *c, struct cg1_hierarchy *h, struct cg1_reco
   if (mkdir (h->dir, 0755) == 0)
     {
       h->created = true;
+      h->fresh_len = strlen (h->dir);
       return record_add (c, r, h->dir);
     }
   if (errno == EEXIST)
@@ -665,6 +666,8 @@ create_one (struct modrun_container *c, struct cg1_hierarchy *h, struct cg1_reco
       *p = '\0';
       if (mkdir (buf, 0755) == 0)
         {
+          if (h->fresh_len == 0)
+            h->fresh_len = strlen (buf);
           ret = record_add (c, r, buf);
           if (ret < 0)
             return ret;
@@ -698,7 +701,10 @@ cg1_create_dirs (struct modrun_container *c, struct cg1_host *host)
       r.len = 0;
       record_save (c, &r);
       for (i = 0; i < host->n; i++)
-        host->h[i].created = false;
+        {
+          host->h[i].created = false;
+          host->h[i].fresh_len = 0;
+        }
     }
   free (r.text);
   return ret;

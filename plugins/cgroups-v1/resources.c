@@ -1030,7 +1030,8 @@ cg1_cpuset_init (struct modrun_container *c, struct cg1_host *host, const modrun
     {
       char c1 = dir[levels[i]];
 
-      if (i == n - 1 && h->created)
+      /* A directory prepare just made is empty: no need to look. */
+      if (h->fresh_len > 0 && levels[i] >= h->fresh_len)
         continue;
       dir[levels[i]] = '\0';
       if (!have_cpus && cg1_read_small (i == 0 ? h->mount : dir, "cpuset.cpus", cpus,
