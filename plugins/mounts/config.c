@@ -321,10 +321,9 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
     }
   if (m->type != NULL && strcmp (m->type, "bind") == 0)
     m->bind = true;
-  if (m->bind && m->type != NULL && strcmp (m->type, "bind") != 0 && strcmp (m->type, "none") != 0)
-    return c->svc->error (c, 0, "config.json: %s.type: `%s` with a bind option; expected \"bind\", \"none\" or no type", where, m->type);
   if (!m->bind && (m->type == NULL || m->type[0] == '\0'))
     return c->svc->error (c, 0, "config.json: %s.type: required for `%s`, which is not a bind mount", where, m->dest_cfg);
+  /* A bind option makes a bind mount whatever the type says. */
   if (m->bind)
     m->type = NULL;
   if (m->type != NULL && strcmp (m->type, "devpts") == 0)
