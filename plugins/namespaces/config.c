@@ -312,8 +312,8 @@ load_sysctl (struct modrun_container *c, struct ns_config *cfg, const char *name
                          "kernel.shm*, fs.mqueue.*, net.*, kernel.hostname or "
                          "kernel.domainname", name);
   else if (!cfg->ns[k].present)
-    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" requires a %s namespace in "
-                         "linux.namespaces", name, ns_kinds[k].label);
+    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" requires a namespace of type \"%s\" in "
+                         "linux.namespaces", name, ns_kinds[k].type);
   else if (strcmp (dotted, "kernel.hostname") == 0 && cfg->hostname != NULL)
     ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" conflicts with hostname; set only one",
                          name);

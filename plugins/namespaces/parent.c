@@ -22,13 +22,13 @@
 static const enum ns_kind parent_joins[] = { NS_PID, NS_TIME, NS_NET, NS_IPC, NS_UTS };
 
 static const char *
-label_of_nstype (int type)
+type_of_nstype (int type)
 {
   int k;
 
   for (k = 0; k < NS_COUNT; k++)
     if (ns_kinds[k].flag == type)
-      return ns_kinds[k].label;
+      return ns_kinds[k].type;
   return "unknown";
 }
 
@@ -44,14 +44,15 @@ open_namespace (struct modrun_container *c, struct ns_entry *e, enum ns_kind k)
   type = ioctl (e->fd, NS_GET_NSTYPE);
   if (type < 0 && (errno == ENOTTY || errno == EINVAL))
     return c->svc->error (c, 0, "linux.namespaces[%u].path: \"%s\" is not a namespace file, "
-                          "expected a %s namespace", e->index, e->path, ns_kinds[k].label);
+                          "expected a namespace of type \"%s\"", e->index, e->path,
+                          ns_kinds[k].type);
   if (type < 0)
     return c->svc->error (c, errno, "linux.namespaces[%u].path: type of namespace \"%s\"",
                           e->index, e->path);
   if (type != ns_kinds[k].flag)
-    return c->svc->error (c, 0, "linux.namespaces[%u].path: \"%s\" is a %s namespace, "
-                          "expected a %s namespace", e->index, e->path,
-                          label_of_nstype (type), ns_kinds[k].label);
+    return c->svc->error (c, 0, "linux.namespaces[%u].path: \"%s\" is a namespace of type "
+                          "\"%s\", expected \"%s\"", e->index, e->path, type_of_nstype (type),
+                          ns_kinds[k].type);
   return 0;
 }
 
