@@ -125,6 +125,24 @@ write_time_offsets (struct modrun_container *c, struct ns_config *cfg, int fd)
   return 0;
 }
 
+/* The runtime's fds are close-on-exec; these go now all the same, so that
+ * no namespace of the runtime's stays within reach of the init. */
+static void
+close_inherited (struct ns_config *cfg)
+{
+  int k;
+
+  for (k = 0; k < NS_COUNT; k++)
+    {
+      if (cfg->ns[k].fd >= 0)
+        close (cfg->ns[k].fd);
+      if (cfg->saved.fd[k] >= 0)
+        close (cfg->saved.fd[k]);
+      cfg->ns[k].fd = -1;
+      cfg->saved.fd[k] = -1;
+    }
+}
+
 int
 ns_child_rootfs (struct modrun_container *c, struct ns_config *cfg)
 {
@@ -156,6 +174,7 @@ ns_child_rootfs (struct modrun_container *c, struct ns_config *cfg)
     ret = write_time_offsets (c, cfg, offsets_fd);
   if (offsets_fd >= 0)
     close (offsets_fd);
+  close_inherited (cfg);
   return ret;
 }
 
