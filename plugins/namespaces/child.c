@@ -81,11 +81,11 @@ become_root (struct modrun_container *c, struct ns_config *cfg)
   if (!cfg->ns[NS_USER].present)
     return 0;
   if (setresgid (0, 0, 0) < 0)
-    return c->svc->error (c, errno, "become gid 0 in the user namespace (is gid 0 mapped in "
-                          "linux.gidMappings?)");
+    return c->svc->error (
+        c, errno, "become gid 0 in the user namespace (is gid 0 mapped in linux.gidMappings?)");
   if (setresuid (0, 0, 0) < 0)
-    return c->svc->error (c, errno, "become uid 0 in the user namespace (is uid 0 mapped in "
-                          "linux.uidMappings?)");
+    return c->svc->error (
+        c, errno, "become uid 0 in the user namespace (is uid 0 mapped in linux.uidMappings?)");
   return 0;
 }
 
@@ -98,8 +98,8 @@ describe_flags (int flags, char *buf, size_t len)
   buf[0] = '\0';
   for (k = 0; k < NS_COUNT && used < len; k++)
     if (flags & ns_kinds[k].flag)
-      used += (size_t) snprintf (buf + used, len - used, "%s%s", used ? ", " : "",
-                                 ns_kinds[k].label);
+      used
+          += (size_t)snprintf (buf + used, len - used, "%s%s", used ? ", " : "", ns_kinds[k].label);
 }
 
 static int
@@ -110,17 +110,15 @@ write_time_offsets (struct modrun_container *c, struct ns_config *cfg, int fd)
   ssize_t w;
 
   if (cfg->monotonic.present)
-    len += (size_t) snprintf (buf + len, sizeof (buf) - len, "monotonic %lld %lld\n",
-                              (long long) cfg->monotonic.secs,
-                              (long long) cfg->monotonic.nanosecs);
+    len += (size_t)snprintf (buf + len, sizeof (buf) - len, "monotonic %lld %lld\n",
+                             (long long)cfg->monotonic.secs, (long long)cfg->monotonic.nanosecs);
   if (cfg->boottime.present)
-    len += (size_t) snprintf (buf + len, sizeof (buf) - len, "boottime %lld %lld\n",
-                              (long long) cfg->boottime.secs,
-                              (long long) cfg->boottime.nanosecs);
+    len += (size_t)snprintf (buf + len, sizeof (buf) - len, "boottime %lld %lld\n",
+                             (long long)cfg->boottime.secs, (long long)cfg->boottime.nanosecs);
   w = write (fd, buf, len);
   if (w < 0)
     return c->svc->error (c, errno, "linux.timeOffsets: write /proc/self/timens_offsets");
-  if ((size_t) w != len)
+  if ((size_t)w != len)
     return c->svc->error (c, EIO, "linux.timeOffsets: short write to /proc/self/timens_offsets");
   return 0;
 }
@@ -218,14 +216,13 @@ write_sysctl (struct modrun_container *c, int procsys, const struct ns_sysctl *s
       int saved = errno;
 
       close (fd);
-      return c->svc->error (c, saved, "linux.sysctl: \"%s\": write \"%s\" to %s", s->name,
-                            s->value, s->file);
+      return c->svc->error (c, saved, "linux.sysctl: \"%s\": write \"%s\" to %s", s->name, s->value,
+                            s->file);
     }
   close (fd);
-  if ((size_t) w != len)
+  if ((size_t)w != len)
     return c->svc->error (c, EIO, "linux.sysctl: \"%s\": short write to %s", s->name, s->file);
-  c->svc->log (c, MODRUN_LOG_DEBUG, "namespaces: child_after_pivot: %s = %s", s->name,
-               s->value);
+  c->svc->log (c, MODRUN_LOG_DEBUG, "namespaces: child_after_pivot: %s = %s", s->name, s->value);
   return 0;
 }
 
@@ -240,13 +237,13 @@ write_sysctls (struct modrun_container *c, struct ns_config *cfg)
     return 0;
   procsys = open ("/proc/sys", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (procsys < 0)
-    return c->svc->error (c, errno, "linux.sysctl: open /proc/sys in the container (is proc "
-                          "mounted on /proc?)");
+    return c->svc->error (
+        c, errno, "linux.sysctl: open /proc/sys in the container (is proc mounted on /proc?)");
   if (fstatfs (procsys, &st) < 0 || st.f_type != PROC_SUPER_MAGIC)
     {
       close (procsys);
-      return c->svc->error (c, 0, "linux.sysctl: /proc/sys in the container is not on a proc "
-                            "filesystem; expected proc mounted on /proc");
+      return c->svc->error (
+          c, 0, "linux.sysctl: /proc/sys is not a proc filesystem; expected proc mounted on /proc");
     }
   for (i = 0; i < cfg->n_sysctls && ret == 0; i++)
     ret = write_sysctl (c, procsys, &cfg->sysctls[i]);

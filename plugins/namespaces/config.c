@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <sched.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,23 @@ const struct ns_kind_info ns_kinds[NS_COUNT] = {
 
 #define HOST_NAME_LIMIT 64 /* the kernel's __NEW_UTS_LEN */
 
+#define NAMESPACED_SYSCTLS                                                                         \
+  "kernel.msg*, kernel.sem, kernel.shm*, fs.mqueue.*, net.*, kernel.hostname, kernel.domainname"
+
+/* A field of config.json that is not what this plugin can honour; named
+ * the way the core names fields of the wrong type. */
+static int __attribute__ ((format (printf, 2, 3)))
+bad (struct modrun_container *c, const char *fmt, ...)
+{
+  char msg[1024];
+  va_list ap;
+
+  va_start (ap, fmt);
+  vsnprintf (msg, sizeof (msg), fmt, ap);
+  va_end (ap);
+  return c->svc->error (c, 0, "config.json: %s", msg);
+}
+
 static int
 kind_of (const char *type)
 {
@@ -50,20 +68,20 @@ load_namespace (struct modrun_container *c, struct ns_config *cfg, const modrun_
 
   snprintf (where, sizeof (where), "linux.namespaces[%u]", i);
   if (item->type != MODRUN_JSON_OBJECT)
-    return svc->error (c, 0, "%s: expected object, got %s", where,
-                       modrun_json_type_name (item->type));
+    return bad (c, "%s: expected object, got %s", where, modrun_json_type_name (item->type));
   ret = svc->get_string (c, item, where, "type", &type);
   if (ret < 0)
     return ret;
   if (ret == 0)
-    return svc->error (c, 0, "%s.type: required, expected one of pid, network, mount, ipc, "
-                       "uts, user, cgroup, time", where);
+    return bad (
+        c, "%s.type: required, expected one of pid, network, mount, ipc, uts, user, cgroup, time",
+        where);
   k = kind_of (type);
   if (k < 0)
-    return svc->error (c, 0, "%s.type: unknown namespace type \"%s\"", where, type);
+    return bad (c, "%s.type: unknown namespace type \"%s\"", where, type);
   if (cfg->ns[k].present)
-    return svc->error (c, 0, "%s.type: duplicate namespace type \"%s\", already in "
-                       "linux.namespaces[%u]", where, type, cfg->ns[k].index);
+    return bad (c, "%s.type: duplicate namespace type \"%s\", already in linux.namespaces[%u]",
+                where, type, cfg->ns[k].index);
 
   ret = svc->get_string (c, item, where, "path", &path);
   if (ret < 0)
@@ -71,7 +89,7 @@ load_namespace (struct modrun_container *c, struct ns_config *cfg, const modrun_
   if (path != NULL && path[0] == '\0')
     path = NULL;
   if (path != NULL && path[0] != '/')
-    return svc->error (c, 0, "%s.path: expected an absolute path, got \"%s\"", where, path);
+    return bad (c, "%s.path: expected an absolute path, got \"%s\"", where, path);
 
   cfg->ns[k].present = true;
   cfg->ns[k].index = i;
@@ -110,12 +128,11 @@ get_u32 (struct modrun_container *c, const modrun_json *obj, const char *where, 
   if (ret < 0)
     return ret;
   if (ret == 0)
-    return c->svc->error (c, 0, "%s.%s: required, expected an integer from 0 to 4294967295",
-                          where, key);
-  if (v < 0 || v > (int64_t) UINT32_MAX)
-    return c->svc->error (c, 0, "%s.%s: expected an integer from 0 to 4294967295, got %lld",
-                          where, key, (long long) v);
-  *out = (uint32_t) v;
+    return bad (c, "%s.%s: required, expected an integer from 0 to 4294967295", where, key);
+  if (v < 0 || v > (int64_t)UINT32_MAX)
+    return bad (c, "%s.%s: expected an integer from 0 to 4294967295, got %lld", where, key,
+                (long long)v);
+  *out = (uint32_t)v;
   return 0;
 }
 
@@ -126,20 +143,18 @@ load_id_map (struct modrun_container *c, const modrun_json *item, const char *wh
   int ret;
 
   if (item->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "%s: expected object, got %s", where,
-                          modrun_json_type_name (item->type));
+    return bad (c, "%s: expected object, got %s", where, modrun_json_type_name (item->type));
   if ((ret = get_u32 (c, item, where, "containerID", &m->container_id)) < 0
       || (ret = get_u32 (c, item, where, "hostID", &m->host_id)) < 0
       || (ret = get_u32 (c, item, where, "size", &m->size)) < 0)
     return ret;
   if (m->size == 0)
-    return c->svc->error (c, 0, "%s.size: expected an integer greater than 0, got 0", where);
-  if ((uint64_t) m->container_id + m->size > (uint64_t) UINT32_MAX + 1)
-    return c->svc->error (c, 0, "%s: containerID %u plus size %u goes beyond 4294967295", where,
-                          m->container_id, m->size);
-  if ((uint64_t) m->host_id + m->size > (uint64_t) UINT32_MAX + 1)
-    return c->svc->error (c, 0, "%s: hostID %u plus size %u goes beyond 4294967295", where,
-                          m->host_id, m->size);
+    return bad (c, "%s.size: expected an integer greater than 0, got 0", where);
+  if ((uint64_t)m->container_id + m->size > (uint64_t)UINT32_MAX + 1)
+    return bad (c, "%s: containerID %u plus size %u goes beyond 4294967295", where, m->container_id,
+                m->size);
+  if ((uint64_t)m->host_id + m->size > (uint64_t)UINT32_MAX + 1)
+    return bad (c, "%s: hostID %u plus size %u goes beyond 4294967295", where, m->host_id, m->size);
   return 0;
 }
 
@@ -158,8 +173,8 @@ load_id_maps (struct modrun_container *c, const modrun_json *linux_obj, const ch
   if (ret <= 0)
     return ret;
   if (arr->count > NS_MAX_ID_MAPPINGS)
-    return c->svc->error (c, 0, "linux.%s: expected at most %d mappings, got %u", key,
-                          NS_MAX_ID_MAPPINGS, arr->count);
+    return bad (c, "linux.%s: expected at most %d mappings, got %u", key, NS_MAX_ID_MAPPINGS,
+                arr->count);
   if (arr->count == 0)
     return 0;
   *out = calloc (arr->count, sizeof (**out));
@@ -185,21 +200,19 @@ load_time_offset (struct modrun_container *c, const modrun_json *obj, const char
 
   snprintf (where, sizeof (where), "linux.timeOffsets.%s", clock);
   if (obj->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "%s: expected object, got %s", where,
-                          modrun_json_type_name (obj->type));
+    return bad (c, "%s: expected object, got %s", where, modrun_json_type_name (obj->type));
   if ((ret = c->svc->get_int (c, obj, where, "secs", &off->secs)) < 0
       || (ret = c->svc->get_int (c, obj, where, "nanosecs", &off->nanosecs)) < 0)
     return ret;
   if (off->nanosecs < 0 || off->nanosecs > 999999999)
-    return c->svc->error (c, 0, "%s.nanosecs: expected an integer from 0 to 999999999, got %lld",
-                          where, (long long) off->nanosecs);
+    return bad (c, "%s.nanosecs: expected an integer from 0 to 999999999, got %lld", where,
+                (long long)off->nanosecs);
   off->present = true;
   return 0;
 }
 
 static int
-load_time_offsets (struct modrun_container *c, struct ns_config *cfg,
-                   const modrun_json *linux_obj)
+load_time_offsets (struct modrun_container *c, struct ns_config *cfg, const modrun_json *linux_obj)
 {
   const modrun_json *obj = NULL;
   uint32_t i;
@@ -219,8 +232,9 @@ load_time_offsets (struct modrun_container *c, struct ns_config *cfg,
       else if (strcmp (clock, "boottime") == 0)
         ret = load_time_offset (c, obj->items[i], clock, &cfg->boottime);
       else
-        ret = c->svc->error (c, 0, "linux.timeOffsets: unknown clock \"%s\", expected "
-                             "\"monotonic\" or \"boottime\"", clock);
+        ret = bad (
+            c, "linux.timeOffsets: unknown clock \"%s\", expected \"monotonic\" or \"boottime\"",
+            clock);
       if (ret < 0)
         return ret;
     }
@@ -251,16 +265,16 @@ sysctl_names (struct modrun_container *c, const char *name, char **dotted, char 
   size_t len;
 
   if (*name == '\0')
-    return c->svc->error (c, 0, "linux.sysctl: empty sysctl name");
+    return bad (c, "linux.sysctl: empty sysctl name");
   for (;;)
     {
       const char *end = strchr (p, sep);
 
-      len = end ? (size_t) (end - p) : strlen (p);
+      len = end ? (size_t)(end - p) : strlen (p);
       if (len == 0 || (len == 1 && p[0] == '.') || (len == 2 && p[0] == '.' && p[1] == '.'))
-        return c->svc->error (c, 0, "linux.sysctl: \"%s\": expected a name like "
-                              "net.ipv4.ip_forward, with no empty, \".\" or \"..\" component",
-                              name);
+        return bad (
+            c, "linux.sysctl: \"%s\": expected a dotted name with no empty, \".\" or \"..\" part",
+            name);
       if (end == NULL)
         break;
       p = end + 1;
@@ -294,8 +308,8 @@ load_sysctl (struct modrun_container *c, struct ns_config *cfg, const char *name
   int k, ret;
 
   if (value->type != MODRUN_JSON_STRING)
-    return c->svc->error (c, 0, "linux.sysctl[\"%s\"]: expected string, got %s", name,
-                          modrun_json_type_name (value->type));
+    return bad (c, "linux.sysctl[\"%s\"]: expected string, got %s", name,
+                modrun_json_type_name (value->type));
   s->name = name;
   s->value = value->string;
   ret = sysctl_names (c, name, &dotted, &s->file);
@@ -307,20 +321,17 @@ load_sysctl (struct modrun_container *c, struct ns_config *cfg, const char *name
 
   k = sysctl_namespace (dotted);
   if (k < 0)
-    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" is not isolated by a namespace, so it "
-                         "would change the host; expected kernel.msg*, kernel.sem, "
-                         "kernel.shm*, fs.mqueue.*, net.*, kernel.hostname or "
-                         "kernel.domainname", name);
+    ret = bad (
+        c, "linux.sysctl: \"%s\" is not namespaced, setting it would change the host; expected %s",
+        name, NAMESPACED_SYSCTLS);
   else if (!cfg->ns[k].present)
-    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" requires a namespace of type \"%s\" in "
-                         "linux.namespaces", name, ns_kinds[k].type);
+    ret = bad (c, "linux.sysctl: \"%s\" requires a namespace of type \"%s\" in linux.namespaces",
+               name, ns_kinds[k].type);
   else if (strcmp (dotted, "kernel.hostname") == 0 && cfg->hostname != NULL)
-    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" conflicts with hostname; set only one",
-                         name);
+    ret = bad (c, "linux.sysctl: \"%s\" conflicts with hostname; set only one", name);
   else if (strcmp (dotted, "kernel.domainname") == 0 && cfg->domainname != NULL)
-    ret = c->svc->error (c, 0, "linux.sysctl: \"%s\" conflicts with domainname; set only one",
-                         name);
-  s->needs = k < 0 ? NS_NET : (enum ns_kind) k;
+    ret = bad (c, "linux.sysctl: \"%s\" conflicts with domainname; set only one", name);
+  s->needs = k < 0 ? NS_NET : (enum ns_kind)k;
   free (dotted);
   return ret;
 }
@@ -363,8 +374,7 @@ load_name (struct modrun_container *c, const char *key, const char **out)
       return 0;
     }
   if (strlen (*out) > HOST_NAME_LIMIT)
-    return c->svc->error (c, 0, "%s: expected at most %d bytes, got %zu", key, HOST_NAME_LIMIT,
-                          strlen (*out));
+    return bad (c, "%s: expected at most %d bytes, got %zu", key, HOST_NAME_LIMIT, strlen (*out));
   return 0;
 }
 
@@ -372,30 +382,28 @@ load_name (struct modrun_container *c, const char *key, const char **out)
 static int
 check_consistency (struct modrun_container *c, struct ns_config *cfg)
 {
-  const struct modrun_services *svc = c->svc;
-
   if ((cfg->n_uid_maps || cfg->n_gid_maps) && !cfg->ns[NS_USER].present)
-    return svc->error (c, 0, "linux.%s: mappings require a user namespace in linux.namespaces",
-                       cfg->n_uid_maps ? "uidMappings" : "gidMappings");
+    return bad (c, "linux.%s: mappings require a user namespace in linux.namespaces",
+                cfg->n_uid_maps ? "uidMappings" : "gidMappings");
   if (ns_new (cfg, NS_USER) && cfg->n_uid_maps == 0)
-    return svc->error (c, 0, "linux.namespaces[%u]: a new user namespace requires "
-                       "linux.uidMappings", cfg->ns[NS_USER].index);
+    return bad (c, "linux.namespaces[%u]: a new user namespace requires linux.uidMappings",
+                cfg->ns[NS_USER].index);
   if (ns_new (cfg, NS_USER) && cfg->n_gid_maps == 0)
-    return svc->error (c, 0, "linux.namespaces[%u]: a new user namespace requires "
-                       "linux.gidMappings", cfg->ns[NS_USER].index);
+    return bad (c, "linux.namespaces[%u]: a new user namespace requires linux.gidMappings",
+                cfg->ns[NS_USER].index);
   if ((cfg->monotonic.present || cfg->boottime.present) && !ns_new (cfg, NS_TIME))
-    return svc->error (c, 0, "linux.timeOffsets requires a new time namespace (a \"time\" "
-                       "entry without path in linux.namespaces)");
+    return bad (c, "linux.timeOffsets requires a new time namespace (\"time\" without path)");
   if (cfg->hostname != NULL && !ns_new (cfg, NS_UTS))
-    return svc->error (c, 0, "hostname requires a new UTS namespace");
+    return bad (c, "hostname requires a new UTS namespace");
   if (cfg->domainname != NULL && !ns_new (cfg, NS_UTS))
-    return svc->error (c, 0, "domainname requires a new UTS namespace");
+    return bad (c, "domainname requires a new UTS namespace");
   /* A PID namespace belongs to the user namespace its creator is in, and
    * the init is cloned before it can join one. */
   if (ns_joined (cfg, NS_USER) && ns_new (cfg, NS_PID))
-    return svc->error (c, 0, "linux.namespaces[%u]: a new PID namespace together with a user "
-                       "namespace joined by path is not supported by this plugin",
-                       cfg->ns[NS_PID].index);
+    return bad (
+        c,
+        "linux.namespaces[%u]: not supported: a new PID namespace inside a joined user namespace",
+        cfg->ns[NS_PID].index);
   return 0;
 }
 

@@ -85,7 +85,7 @@ namespaces_child_after_pivot (struct modrun_container *c, void **data)
 static int
 namespaces_destroy (struct modrun_container *c, void **data)
 {
-  (void) c;
+  (void)c;
   ns_config_free (*data);
   *data = NULL;
   return 0;
@@ -95,7 +95,7 @@ static int
 namespaces_features (struct modrun_container *c, modrun_json *out)
 {
   const struct modrun_services *svc = c->svc;
-  modrun_json *linux_obj = (modrun_json *) modrun_json_get (out, "linux");
+  modrun_json *linux_obj = (modrun_json *)modrun_json_get (out, "linux");
   modrun_json *list;
   char path[64];
   int k;

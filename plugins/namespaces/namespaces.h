@@ -58,9 +58,9 @@ struct ns_time_offset
 
 struct ns_sysctl
 {
-  const char *name;  /* as written in config.json */
+  const char *name; /* as written in config.json */
   const char *value;
-  char *file;        /* under /proc/sys */
+  char *file; /* under /proc/sys */
   enum ns_kind needs;
 };
 

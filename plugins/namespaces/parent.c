@@ -39,20 +39,19 @@ open_namespace (struct modrun_container *c, struct ns_entry *e, enum ns_kind k)
 
   e->fd = open (e->path, O_RDONLY | O_CLOEXEC);
   if (e->fd < 0)
-    return c->svc->error (c, errno, "linux.namespaces[%u].path: open \"%s\"", e->index,
-                          e->path);
+    return c->svc->error (c, errno, "linux.namespaces[%u].path: open \"%s\"", e->index, e->path);
   type = ioctl (e->fd, NS_GET_NSTYPE);
   if (type < 0 && (errno == ENOTTY || errno == EINVAL))
-    return c->svc->error (c, 0, "linux.namespaces[%u].path: \"%s\" is not a namespace file, "
-                          "expected a namespace of type \"%s\"", e->index, e->path,
-                          ns_kinds[k].type);
+    return c->svc->error (
+        c, 0, "linux.namespaces[%u].path: \"%s\" is not a namespace file, expected type \"%s\"",
+        e->index, e->path, ns_kinds[k].type);
   if (type < 0)
-    return c->svc->error (c, errno, "linux.namespaces[%u].path: type of namespace \"%s\"",
-                          e->index, e->path);
+    return c->svc->error (c, errno, "linux.namespaces[%u].path: type of namespace \"%s\"", e->index,
+                          e->path);
   if (type != ns_kinds[k].flag)
-    return c->svc->error (c, 0, "linux.namespaces[%u].path: \"%s\" is a namespace of type "
-                          "\"%s\", expected \"%s\"", e->index, e->path, type_of_nstype (type),
-                          ns_kinds[k].type);
+    return c->svc->error (
+        c, 0, "linux.namespaces[%u].path: \"%s\" is a namespace of type \"%s\", expected \"%s\"",
+        e->index, e->path, type_of_nstype (type), ns_kinds[k].type);
   return 0;
 }
 
@@ -77,10 +76,10 @@ check_sysctl_targets (struct modrun_container *c, struct ns_config *cfg)
         return c->svc->error (c, errno, "linux.sysctl: \"%s\": compare \"%s\" with %s", s->name,
                               e->path, own);
       if (a.st_dev == b.st_dev && a.st_ino == b.st_ino)
-        return c->svc->error (c, 0, "linux.sysctl: \"%s\" would change the host: "
-                              "linux.namespaces[%u].path \"%s\" is the runtime's own %s "
-                              "namespace", s->name, e->index, e->path,
-                              ns_kinds[s->needs].label);
+        return c->svc->error (
+            c, 0,
+            "linux.sysctl: \"%s\" would change the host: \"%s\" is the runtime's own %s namespace",
+            s->name, e->path, ns_kinds[s->needs].label);
     }
   return 0;
 }
@@ -90,8 +89,9 @@ join_for_clone (struct modrun_container *c, struct ns_config *cfg, enum ns_kind 
 {
   /* What children are created in, which for PID and time namespaces is
    * not necessarily where the runtime itself runs. */
-  const char *own = k == NS_PID ? "pid_for_children" : k == NS_TIME ? "time_for_children"
-                                                                     : ns_kinds[k].proc;
+  const char *own = k == NS_PID    ? "pid_for_children"
+                    : k == NS_TIME ? "time_for_children"
+                                   : ns_kinds[k].proc;
   struct ns_entry *e = &cfg->ns[k];
   char path[64];
 
@@ -100,8 +100,8 @@ join_for_clone (struct modrun_container *c, struct ns_config *cfg, enum ns_kind 
   if (cfg->saved.fd[k] < 0)
     return c->svc->error (c, errno, "open %s", path);
   if (setns (e->fd, ns_kinds[k].flag) < 0)
-    return c->svc->error (c, errno, "linux.namespaces[%u].path: join %s namespace \"%s\"",
-                          e->index, ns_kinds[k].label, e->path);
+    return c->svc->error (c, errno, "linux.namespaces[%u].path: join %s namespace \"%s\"", e->index,
+                          ns_kinds[k].label, e->path);
   return 0;
 }
 
@@ -121,7 +121,7 @@ add_clone_flags (struct modrun_container *c, struct ns_config *cfg)
     {
       for (i = 0; i < sizeof (by_clone) / sizeof (by_clone[0]); i++)
         if (ns_new (cfg, by_clone[i]))
-          c->clone_flags |= (uint64_t) ns_kinds[by_clone[i]].flag;
+          c->clone_flags |= (uint64_t)ns_kinds[by_clone[i]].flag;
       return;
     }
 
@@ -144,9 +144,9 @@ ns_parent_prepare (struct modrun_container *c, struct ns_config *cfg)
   int k, ret;
 
   for (k = 0; k < NS_COUNT; k++)
-    if (ns_joined (cfg, (enum ns_kind) k) && cfg->ns[k].fd < 0)
+    if (ns_joined (cfg, (enum ns_kind)k) && cfg->ns[k].fd < 0)
       {
-        ret = open_namespace (c, &cfg->ns[k], (enum ns_kind) k);
+        ret = open_namespace (c, &cfg->ns[k], (enum ns_kind)k);
         if (ret < 0)
           return ret;
       }
@@ -162,8 +162,9 @@ ns_parent_prepare (struct modrun_container *c, struct ns_config *cfg)
         ret = join_for_clone (c, cfg, parent_joins[i]);
         if (ret < 0)
           return ret;
-        c->svc->log (c, MODRUN_LOG_DEBUG, "namespaces: prepare: joined %s namespace %s for "
-                     "the clone", ns_kinds[parent_joins[i]].label, cfg->ns[parent_joins[i]].path);
+        c->svc->log (c, MODRUN_LOG_DEBUG,
+                     "namespaces: prepare: joined %s namespace %s for the clone",
+                     ns_kinds[parent_joins[i]].label, cfg->ns[parent_joins[i]].path);
       }
   return 0;
 }
@@ -182,7 +183,7 @@ restore_own (struct ns_config *cfg, enum ns_kind *failed)
       if (setns (cfg->saved.fd[k], ns_kinds[k].flag) < 0 && first == 0)
         {
           first = errno;
-          *failed = (enum ns_kind) k;
+          *failed = (enum ns_kind)k;
         }
       close (cfg->saved.fd[k]);
       cfg->saved.fd[k] = -1;
@@ -226,10 +227,10 @@ write_id_map (struct modrun_container *c, const char *key, const char *file,
   if (buf == NULL)
     return c->svc->error (c, ENOMEM, "linux.%s", key);
   for (i = 0; i < n; i++)
-    len += (size_t) sprintf (buf + len, "%u %u %u\n", maps[i].container_id, maps[i].host_id,
-                             maps[i].size);
+    len += (size_t)sprintf (buf + len, "%u %u %u\n", maps[i].container_id, maps[i].host_id,
+                            maps[i].size);
 
-  snprintf (path, sizeof (path), "/proc/%d/%s", (int) c->pid, file);
+  snprintf (path, sizeof (path), "/proc/%d/%s", (int)c->pid, file);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     {
@@ -244,7 +245,7 @@ write_id_map (struct modrun_container *c, const char *key, const char *file,
   free (buf);
   if (w < 0)
     return c->svc->error (c, saved, "linux.%s: write %s", key, path);
-  if ((size_t) w != len)
+  if ((size_t)w != len)
     return c->svc->error (c, EIO, "linux.%s: short write to %s", key, path);
   return 0;
 }
