@@ -65,7 +65,7 @@ own_load (struct modrun_container *c, struct own_cgroup **out, size_t *n)
           break;
         }
       own = p;
-      own[len].controllers = strndup (a + 1, (size_t) (b - a - 1));
+      own[len].controllers = strndup (a + 1, (size_t)(b - a - 1));
       own[len].path = strdup (b + 1);
       len++;
       if (own[len - 1].controllers == NULL || own[len - 1].path == NULL)
@@ -159,13 +159,16 @@ bind_own (struct modrun_container *c, const struct mnt_mount *m, int rootfd, con
   struct mnt_mount b = *m;
 
   if (src == NULL)
-    return c->svc->error (c, ENOENT, "mounts[%u]: the container's cgroup `%s` is not visible under the mount of `%s` at `%s`", m->index, own->path, mi->super, mi->point);
+    return c->svc->error (
+        c, ENOENT,
+        "mounts[%u]: the container's cgroup `%s` is not visible under the mount of `%s` at `%s`",
+        m->index, own->path, mi->super, mi->point);
   if (asprintf (&shown, "/%s", dest) < 0)
     return c->svc->error (c, ENOMEM, "mounts[%u]", m->index);
   b.bind = true;
   b.rec = false;
   b.source = src;
-  b.dest = (char *) dest;
+  b.dest = (char *)dest;
   b.dest_cfg = shown;
   b.n_prop = 0;
   b.rattr_set = b.rattr_clr = 0;
@@ -185,17 +188,17 @@ mount_fresh (struct modrun_container *c, const struct mnt_mount *m, int rootfd, 
 
   if (fd < 0)
     return fd;
-  if (mount (type, mnt_fd_path (fd, fdpath, sizeof (fdpath)), type,
-             m->flags & ~MS_REMOUNT, data) < 0)
-    return c->svc->error (c, errno, "mounts[%u]: mounting %s%s%s on `/%s`", m->index, type, data ? " " : "", data ? data : "", dest);
+  if (mount (type, mnt_fd_path (fd, fdpath, sizeof (fdpath)), type, m->flags & ~MS_REMOUNT, data)
+      < 0)
+    return c->svc->error (c, errno, "mounts[%u]: mounting %s%s%s on `/%s`", m->index, type,
+                          data ? " " : "", data ? data : "", dest);
   return 0;
 }
 
 /* One directory for hierarchy MI under the tmpfs at M->dest. */
 static int
-mount_hierarchy (struct modrun_container *c, const struct mnt_spec *spec,
-                 const struct mnt_mount *m, int rootfd, int tmpfd, const struct mnt_info *mi,
-                 const struct own_cgroup *own)
+mount_hierarchy (struct modrun_container *c, const struct mnt_spec *spec, const struct mnt_mount *m,
+                 int rootfd, int tmpfd, const struct mnt_info *mi, const struct own_cgroup *own)
 {
   const char *name = strrchr (mi->point, '/') + 1;
   bool v2 = own->controllers[0] == '\0';
@@ -206,7 +209,8 @@ mount_hierarchy (struct modrun_container *c, const struct mnt_spec *spec,
   if (name[0] == '\0' || asprintf (&dest, "%s/%s", m->dest, name) < 0)
     return 0;
   if (mkdirat (tmpfd, name, 0755) < 0)
-    return errno == EEXIST ? 0 : c->svc->error (c, errno, "mounts[%u]: creating `%s`", m->index, dest);
+    return errno == EEXIST ? 0
+                           : c->svc->error (c, errno, "mounts[%u]: creating `%s`", m->index, dest);
   if (spec->cgroupns)
     ret = mount_fresh (c, m, rootfd, dest, v2 ? "cgroup2" : "cgroup", v2 ? NULL : own->controllers);
   else
@@ -225,7 +229,8 @@ mount_hierarchy (struct modrun_container *c, const struct mnt_spec *spec,
           memcpy (link, p, len);
           link[len] = '\0';
           if (symlinkat (name, tmpfd, link) < 0 && errno != EEXIST)
-            return c->svc->error (c, errno, "mounts[%u]: symlink `%s/%s`", m->index, m->dest_cfg, link);
+            return c->svc->error (c, errno, "mounts[%u]: symlink `%s/%s`", m->index, m->dest_cfg,
+                                  link);
         }
       p += len;
       if (*p == ',')
@@ -254,8 +259,10 @@ mount_v1 (struct modrun_container *c, const struct mnt_spec *spec, const struct 
   int ret;
 
   if (mount ("tmpfs", mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), "tmpfs",
-             m->flags & ~(MS_RDONLY | MS_REMOUNT), "mode=755") < 0)
-    return c->svc->error (c, errno, "mounts[%u]: mounting the tmpfs for cgroup hierarchies on `%s`", m->index, m->dest_cfg);
+             m->flags & ~(MS_RDONLY | MS_REMOUNT), "mode=755")
+      < 0)
+    return c->svc->error (c, errno, "mounts[%u]: mounting the tmpfs for cgroup hierarchies on `%s`",
+                          m->index, m->dest_cfg);
   tmpfd = mnt_reopen_mounted (c, rootfd, m, targetfd);
   if (tmpfd < 0)
     return tmpfd;
@@ -305,7 +312,8 @@ mount_v2 (struct modrun_container *c, const struct mnt_spec *spec, const struct 
   int ret, err;
 
   if (mount ("cgroup2", mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), "cgroup2",
-             m->flags & ~MS_REMOUNT, m->data) == 0)
+             m->flags & ~MS_REMOUNT, m->data)
+      == 0)
     {
       fd = mnt_reopen_mounted (c, rootfd, m, targetfd);
       return fd < 0 ? fd : mnt_apply_extra (c, m, fd);
@@ -333,7 +341,10 @@ mount_v2 (struct modrun_container *c, const struct mnt_spec *spec, const struct 
         break;
       }
   if (ret == 0 && i == n_info)
-    ret = c->svc->error (c, err, "mounts[%u]: mounting cgroup2 on `%s`, and no cgroup2 mount shows the container's cgroup to bind instead", m->index, m->dest_cfg);
+    ret = c->svc->error (
+        c, err,
+        "mounts[%u]: mounting cgroup2 on `%s`, and no cgroup2 mount shows the container's cgroup to bind instead",
+        m->index, m->dest_cfg);
   mnt_info_free (info, n_info);
   own_free (own, n_own);
   return ret;

@@ -13,15 +13,15 @@
 
 enum opt_kind
 {
-  OPT_SET,     /* sets MS flags */
-  OPT_CLEAR,   /* clears MS flags */
-  OPT_PROP,    /* a propagation change, applied after the mount */
-  OPT_RSET,    /* mount_setattr, recursive, attr_set */
-  OPT_RCLR,    /* mount_setattr, recursive, attr_clr */
-  OPT_RATIME,  /* mount_setattr, recursive, one atime mode */
+  OPT_SET,    /* sets MS flags */
+  OPT_CLEAR,  /* clears MS flags */
+  OPT_PROP,   /* a propagation change, applied after the mount */
+  OPT_RSET,   /* mount_setattr, recursive, attr_set */
+  OPT_RCLR,   /* mount_setattr, recursive, attr_clr */
+  OPT_RATIME, /* mount_setattr, recursive, one atime mode */
   OPT_BIND,
   OPT_RBIND,
-  OPT_NONE,    /* accepted, changes nothing */
+  OPT_NONE, /* accepted, changes nothing */
 };
 
 struct opt_def
@@ -103,10 +103,10 @@ static const struct
   const char *name;
   unsigned long flags;
 } propagations[] = {
-  { "shared", MS_SHARED },          { "rshared", MS_SHARED | MS_REC },
-  { "slave", MS_SLAVE },            { "rslave", MS_SLAVE | MS_REC },
-  { "private", MS_PRIVATE },        { "rprivate", MS_PRIVATE | MS_REC },
-  { "unbindable", MS_UNBINDABLE },  { "runbindable", MS_UNBINDABLE | MS_REC },
+  { "shared", MS_SHARED },         { "rshared", MS_SHARED | MS_REC },
+  { "slave", MS_SLAVE },           { "rslave", MS_SLAVE | MS_REC },
+  { "private", MS_PRIVATE },       { "rprivate", MS_PRIVATE | MS_REC },
+  { "unbindable", MS_UNBINDABLE }, { "runbindable", MS_UNBINDABLE | MS_REC },
 };
 
 int
@@ -198,8 +198,8 @@ find_option (const char *name)
 }
 
 static int
-apply_option (struct modrun_container *c, struct mnt_mount *m, const char *where,
-              uint32_t j, const char *opt)
+apply_option (struct modrun_container *c, struct mnt_mount *m, const char *where, uint32_t j,
+              const char *opt)
 {
   const struct opt_def *def = find_option (opt);
 
@@ -219,7 +219,8 @@ apply_option (struct modrun_container *c, struct mnt_mount *m, const char *where
       break;
     case OPT_PROP:
       if (m->n_prop == MNT_MAX_PROP)
-        return c->svc->error (c, 0, "config.json: %s.options[%u]: more than %d propagation options", where, j, MNT_MAX_PROP);
+        return c->svc->error (c, 0, "config.json: %s.options[%u]: more than %d propagation options",
+                              where, j, MNT_MAX_PROP);
       m->prop[m->n_prop++] = def->value;
       break;
     case OPT_RSET:
@@ -231,7 +232,7 @@ apply_option (struct modrun_container *c, struct mnt_mount *m, const char *where
       m->rattr_set &= ~def->value;
       break;
     case OPT_RATIME:
-      m->rattr_set = (m->rattr_set & ~(uint64_t) MOUNT_ATTR__ATIME) | def->value;
+      m->rattr_set = (m->rattr_set & ~(uint64_t)MOUNT_ATTR__ATIME) | def->value;
       m->rattr_clr |= MOUNT_ATTR__ATIME;
       break;
     case OPT_BIND:
@@ -248,25 +249,26 @@ apply_option (struct modrun_container *c, struct mnt_mount *m, const char *where
 }
 
 static int
-get_string_item (struct modrun_container *c, const modrun_json *arr, const char *where,
-                 uint32_t i, const char **out)
+get_string_item (struct modrun_container *c, const modrun_json *arr, const char *where, uint32_t i,
+                 const char **out)
 {
   const modrun_json *v = modrun_json_at (arr, i);
 
   if (v == NULL || v->type != MODRUN_JSON_STRING)
-    return c->svc->error (c, 0, "config.json: %s[%u]: expected string, got %s", where, i, modrun_json_type_name (v ? v->type : MODRUN_JSON_NULL));
+    return c->svc->error (c, 0, "config.json: %s[%u]: expected string, got %s", where, i,
+                          modrun_json_type_name (v ? v->type : MODRUN_JSON_NULL));
   *out = v->string;
   return 0;
 }
 
 static int
-load_source (struct modrun_container *c, struct mnt_mount *m, const char *where,
-             const char *source)
+load_source (struct modrun_container *c, struct mnt_mount *m, const char *where, const char *source)
 {
   if (source == NULL)
     {
       if (m->bind)
-        return c->svc->error (c, 0, "config.json: %s.source: required for a bind mount of `%s`", where, m->dest_cfg);
+        return c->svc->error (c, 0, "config.json: %s.source: required for a bind mount of `%s`",
+                              where, m->dest_cfg);
       return 0;
     }
   if (m->bind && source[0] != '/')
@@ -295,7 +297,8 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
   snprintf (where, sizeof (where), "mounts[%u]", i);
   m->index = i;
   if (obj->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where, modrun_json_type_name (obj->type));
+    return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where,
+                          modrun_json_type_name (obj->type));
   ret = c->svc->get_string (c, obj, where, "destination", &m->dest_cfg);
   if (ret == 0)
     return c->svc->error (c, 0, "config.json: %s.destination: required, expected string", where);
@@ -304,12 +307,16 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
       || (ret = c->svc->get_array (c, obj, where, "options", &opts)) < 0)
     return ret;
   if (m->dest_cfg[0] == '\0')
-    return c->svc->error (c, 0, "config.json: %s.destination: expected a path, got an empty string", where);
+    return c->svc->error (c, 0, "config.json: %s.destination: expected a path, got an empty string",
+                          where);
   m->dest = mnt_clean_rel (m->dest_cfg);
   if (m->dest == NULL)
     return nomem (c);
   if (m->dest[0] == '\0')
-    return c->svc->error (c, 0, "config.json: %s.destination: `%s` is the root of the container; expected a path below it", where, m->dest_cfg);
+    return c->svc->error (
+        c, 0,
+        "config.json: %s.destination: `%s` is the root of the container; expected a path below it",
+        where, m->dest_cfg);
   for (j = 0; opts != NULL && j < opts->count; j++)
     {
       char item[48];
@@ -322,13 +329,16 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
   if (m->type != NULL && strcmp (m->type, "bind") == 0)
     m->bind = true;
   if (!m->bind && (m->type == NULL || m->type[0] == '\0'))
-    return c->svc->error (c, 0, "config.json: %s.type: required for `%s`, which is not a bind mount", where, m->dest_cfg);
+    return c->svc->error (c, 0,
+                          "config.json: %s.type: required for `%s`, which is not a bind mount",
+                          where, m->dest_cfg);
   /* A bind option makes a bind mount whatever the type says. */
   if (m->bind)
     m->type = NULL;
   if (m->type != NULL && strcmp (m->type, "devpts") == 0)
     {
-      if (!data_has (m->data, "newinstance") && (ret = data_append (c, &m->data, "newinstance")) < 0)
+      if (!data_has (m->data, "newinstance")
+          && (ret = data_append (c, &m->data, "newinstance")) < 0)
         return ret;
       if (!data_has (m->data, "ptmxmode") && (ret = data_append (c, &m->data, "ptmxmode=0666")) < 0)
         return ret;
@@ -338,7 +348,10 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
   if (maps == NULL && (ret = c->svc->get_array (c, obj, where, "gidMappings", &maps)) < 0)
     return ret;
   if (maps != NULL && maps->count > 0)
-    return c->svc->error (c, 0, "config.json: %s: not supported by this plugin: uidMappings and gidMappings (idmapped mounts)", where);
+    return c->svc->error (
+        c, 0,
+        "config.json: %s: not supported by this plugin: uidMappings and gidMappings (idmapped mounts)",
+        where);
   return load_source (c, m, where, source);
 }
 
@@ -366,13 +379,14 @@ load_mounts (struct modrun_container *c, struct mnt_spec *spec)
 }
 
 static int
-int_field (struct modrun_container *c, const modrun_json *obj, const char *where,
-           const char *key, int64_t max, int64_t *out)
+int_field (struct modrun_container *c, const modrun_json *obj, const char *where, const char *key,
+           int64_t max, int64_t *out)
 {
   int ret = c->svc->get_int (c, obj, where, key, out);
 
   if (ret > 0 && (*out < 0 || *out > max))
-    return c->svc->error (c, 0, "config.json: %s.%s: expected an integer from 0 to %lld, got %lld", where, key, (long long) max, (long long) *out);
+    return c->svc->error (c, 0, "config.json: %s.%s: expected an integer from 0 to %lld, got %lld",
+                          where, key, (long long)max, (long long)*out);
   return ret;
 }
 
@@ -385,16 +399,19 @@ load_device (struct modrun_container *c, const modrun_json *obj, const char *whe
   int ret, has_major, has_minor;
 
   if (obj->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where, modrun_json_type_name (obj->type));
+    return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where,
+                          modrun_json_type_name (obj->type));
   ret = c->svc->get_string (c, obj, where, "path", &d->path);
   if (ret == 0)
     return c->svc->error (c, 0, "config.json: %s.path: required, expected string", where);
   if (ret < 0 || (ret = c->svc->get_string (c, obj, where, "type", &type)) < 0)
     return ret;
   if (ret == 0)
-    return c->svc->error (c, 0, "config.json: %s.type: required, expected one of c, b, u, p", where);
+    return c->svc->error (c, 0, "config.json: %s.type: required, expected one of c, b, u, p",
+                          where);
   if (d->path[0] != '/')
-    return c->svc->error (c, 0, "config.json: %s.path: expected an absolute path, got `%s`", where, d->path);
+    return c->svc->error (c, 0, "config.json: %s.path: expected an absolute path, got `%s`", where,
+                          d->path);
   if (strcmp (type, "c") == 0 || strcmp (type, "u") == 0)
     d->type = S_IFCHR;
   else if (strcmp (type, "b") == 0)
@@ -402,7 +419,8 @@ load_device (struct modrun_container *c, const modrun_json *obj, const char *whe
   else if (strcmp (type, "p") == 0)
     d->type = S_IFIFO;
   else
-    return c->svc->error (c, 0, "config.json: %s.type: expected one of c, b, u, p, got `%s`", where, type);
+    return c->svc->error (c, 0, "config.json: %s.type: expected one of c, b, u, p, got `%s`", where,
+                          type);
   if ((has_major = int_field (c, obj, where, "major", 0xfff, &major)) < 0
       || (has_minor = int_field (c, obj, where, "minor", 0xfffff, &minor)) < 0
       || (ret = int_field (c, obj, where, "fileMode", 07777, &mode)) < 0
@@ -410,17 +428,20 @@ load_device (struct modrun_container *c, const modrun_json *obj, const char *whe
       || (ret = int_field (c, obj, where, "gid", UINT32_MAX - 1, &gid)) < 0)
     return has_major < 0 ? has_major : (has_minor < 0 ? has_minor : ret);
   if (d->type != S_IFIFO && (!has_major || !has_minor))
-    return c->svc->error (c, 0, "config.json: %s: major and minor are required for a device of type %s", where, type);
-  d->major = d->type == S_IFIFO ? 0 : (unsigned int) major;
-  d->minor = d->type == S_IFIFO ? 0 : (unsigned int) minor;
-  d->mode = (mode_t) mode;
-  d->uid = (uid_t) uid;
-  d->gid = (gid_t) gid;
+    return c->svc->error (
+        c, 0, "config.json: %s: major and minor are required for a device of type %s", where, type);
+  d->major = d->type == S_IFIFO ? 0 : (unsigned int)major;
+  d->minor = d->type == S_IFIFO ? 0 : (unsigned int)minor;
+  d->mode = (mode_t)mode;
+  d->uid = (uid_t)uid;
+  d->gid = (gid_t)gid;
   d->rel = mnt_clean_rel (d->path);
   if (d->rel == NULL)
     return nomem (c);
   if (d->rel[0] == '\0')
-    return c->svc->error (c, 0, "config.json: %s.path: `%s` is the root of the container; expected a device path", where, d->path);
+    return c->svc->error (
+        c, 0, "config.json: %s.path: `%s` is the root of the container; expected a device path",
+        where, d->path);
   return 0;
 }
 
@@ -429,8 +450,8 @@ static const struct
   const char *path;
   unsigned int major, minor;
 } default_devices[] = {
-  { "/dev/null", 1, 3 },    { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
-  { "/dev/random", 1, 8 },  { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
+  { "/dev/null", 1, 3 },   { "/dev/zero", 1, 5 },    { "/dev/full", 1, 7 },
+  { "/dev/random", 1, 8 }, { "/dev/urandom", 1, 9 }, { "/dev/tty", 5, 0 },
 };
 
 static bool
@@ -464,7 +485,7 @@ load_devices (struct modrun_container *c, const modrun_json *linux_obj, struct m
 
       snprintf (where, sizeof (where), "linux.devices[%zu]", i);
       spec->n_devices = i + 1;
-      spec->devices[i].index = (int) i;
+      spec->devices[i].index = (int)i;
       ret = load_device (c, arr->items[i], where, &spec->devices[i]);
       if (ret < 0)
         return ret;
@@ -516,7 +537,8 @@ load_paths (struct modrun_container *c, const modrun_json *linux_obj, const char
       if ((ret = get_string_item (c, arr, where, i, &p)) < 0)
         return ret;
       if (p[0] != '/')
-        return c->svc->error (c, 0, "config.json: %s[%u]: expected an absolute path, got `%s`", where, i, p);
+        return c->svc->error (c, 0, "config.json: %s[%u]: expected an absolute path, got `%s`",
+                              where, i, p);
       (*out)[(*n)++] = p;
     }
   return 0;
@@ -553,8 +575,7 @@ load_namespaces (struct modrun_container *c, const modrun_json *linux_obj, struc
 }
 
 static int
-load_propagation (struct modrun_container *c, const modrun_json *linux_obj,
-                  struct mnt_spec *spec)
+load_propagation (struct modrun_container *c, const modrun_json *linux_obj, struct mnt_spec *spec)
 {
   const char *prop = NULL;
   size_t i;
@@ -569,7 +590,10 @@ load_propagation (struct modrun_container *c, const modrun_json *linux_obj,
         spec->root_prop = propagations[i].flags;
         return 0;
       }
-  return c->svc->error (c, 0, "config.json: linux.rootfsPropagation: expected one of shared, slave, private, unbindable, rshared, rslave, rprivate, runbindable, got `%s`", prop);
+  return c->svc->error (
+      c, 0,
+      "config.json: linux.rootfsPropagation: expected one of shared, slave, private, unbindable, rshared, rslave, rprivate, runbindable, got `%s`",
+      prop);
 }
 
 static bool
@@ -593,13 +617,15 @@ load_linux (struct modrun_container *c, struct mnt_spec *spec)
       if ((ret = load_namespaces (c, linux_obj, spec)) < 0
           || (ret = load_propagation (c, linux_obj, spec)) < 0
           || (ret = load_paths (c, linux_obj, "maskedPaths", &spec->masked, &spec->n_masked)) < 0
-          || (ret = load_paths (c, linux_obj, "readonlyPaths", &spec->readonly,
-                                &spec->n_readonly)) < 0
+          || (ret = load_paths (c, linux_obj, "readonlyPaths", &spec->readonly, &spec->n_readonly))
+                 < 0
           || (ret = c->svc->get_string (c, linux_obj, "linux", "mountLabel", &label)) < 0)
         return ret;
       /* Without SELinux there is nothing a mount label could mean. */
       if (label != NULL && label[0] != '\0' && selinux_enabled ())
-        return c->svc->error (c, 0, "config.json: linux.mountLabel: not supported by this plugin on a host with SELinux enabled");
+        return c->svc->error (
+            c, 0,
+            "config.json: linux.mountLabel: not supported by this plugin on a host with SELinux enabled");
     }
   return load_devices (c, linux_obj, spec);
 }
@@ -642,7 +668,10 @@ check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
     what = "root.readonly";
   if (what == NULL)
     return 0;
-  return c->svc->error (c, 0, "config.json: %s: needs a mount namespace, but linux.namespaces has no entry of type \"mount\"", what);
+  return c->svc->error (
+      c, 0,
+      "config.json: %s: needs a mount namespace, but linux.namespaces has no entry of type \"mount\"",
+      what);
 }
 
 int

@@ -26,8 +26,7 @@ matches (const struct mnt_device *d, const struct stat *st)
 {
   if ((st->st_mode & S_IFMT) != d->type)
     return false;
-  return d->type == S_IFIFO
-         || (major (st->st_rdev) == d->major && minor (st->st_rdev) == d->minor);
+  return d->type == S_IFIFO || (major (st->st_rdev) == d->major && minor (st->st_rdev) == d->minor);
 }
 
 static int
@@ -39,7 +38,10 @@ check_existing (struct modrun_container *c, const struct mnt_device *d, int pare
   if (fstatat (parent, name, &st, AT_SYMLINK_NOFOLLOW) < 0)
     return c->svc->error (c, errno, "%s: checking the file already there", what);
   if (!matches (d, &st))
-    return c->svc->error (c, EEXIST, "%s: the rootfs already has another file at this path; expected the same device %u:%u", what, d->major, d->minor);
+    return c->svc->error (
+        c, EEXIST,
+        "%s: the rootfs already has another file at this path; expected the same device %u:%u",
+        what, d->major, d->minor);
   return 0;
 }
 
@@ -64,11 +66,18 @@ bind_host_node (struct modrun_container *c, const struct mnt_device *d, int pare
   if (matches (d, &st))
     return 0;
   if (!S_ISREG (st.st_mode))
-    return c->svc->error (c, EEXIST, "%s: the rootfs already has another file at this path; expected the device %u:%u or nothing", what, d->major, d->minor);
+    return c->svc->error (
+        c, EEXIST,
+        "%s: the rootfs already has another file at this path; expected the device %u:%u or nothing",
+        what, d->major, d->minor);
   if (stat (d->path, &st) < 0)
-    return c->svc->error (c, errno, "%s: in a user namespace the host's node is bound, but the host has none", what);
+    return c->svc->error (
+        c, errno, "%s: in a user namespace the host's node is bound, but the host has none", what);
   if (!matches (d, &st))
-    return c->svc->error (c, ENODEV, "%s: in a user namespace the host's node is bound, but the host's is not device %u:%u", what, d->major, d->minor);
+    return c->svc->error (
+        c, ENODEV,
+        "%s: in a user namespace the host's node is bound, but the host's is not device %u:%u",
+        what, d->major, d->minor);
   if (mount (d->path, mnt_fd_path (fd, fdpath, sizeof (fdpath)), NULL, MS_BIND, NULL) < 0)
     return c->svc->error (c, errno, "%s: binding the host's node", what);
   return 0;
@@ -87,9 +96,10 @@ set_owner_mode (struct modrun_container *c, const struct mnt_device *d, int pare
   if (!matches (d, &st))
     return c->svc->error (c, EXDEV, "%s: the node changed while it was being made", what);
   if (chmod (mnt_fd_path (fd, fdpath, sizeof (fdpath)), d->mode) < 0)
-    return c->svc->error (c, errno, "%s: setting mode %04o", what, (unsigned int) d->mode);
+    return c->svc->error (c, errno, "%s: setting mode %04o", what, (unsigned int)d->mode);
   if (fchownat (fd, "", d->uid, d->gid, AT_EMPTY_PATH) < 0)
-    return c->svc->error (c, errno, "%s: setting owner %u:%u", what, (unsigned int) d->uid, (unsigned int) d->gid);
+    return c->svc->error (c, errno, "%s: setting owner %u:%u", what, (unsigned int)d->uid,
+                          (unsigned int)d->gid);
   return 0;
 }
 
@@ -174,7 +184,8 @@ make_links (struct modrun_container *c, const struct mnt_spec *spec, int rootfd)
     }
   for (i = 0; i < sizeof (dev_links) / sizeof (dev_links[0]); i++)
     if (symlinkat (dev_links[i].target, devfd, dev_links[i].name) < 0 && errno != EEXIST)
-      return c->svc->error (c, errno, "creating the symlink /dev/%s -> %s", dev_links[i].name, dev_links[i].target);
+      return c->svc->error (c, errno, "creating the symlink /dev/%s -> %s", dev_links[i].name,
+                            dev_links[i].target);
   if (access ("/proc/kcore", F_OK) == 0 && symlinkat ("/proc/kcore", devfd, "core") < 0
       && errno != EEXIST)
     return c->svc->error (c, errno, "creating the symlink /dev/core -> /proc/kcore");

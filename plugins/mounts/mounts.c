@@ -34,11 +34,13 @@ mounts_probe (struct modrun_container *c, void **data)
   struct open_how how = { .flags = O_PATH | O_CLOEXEC, .resolve = RESOLVE_NO_MAGICLINKS };
   long fd;
 
-  (void) data;
+  (void)data;
   fd = syscall (SYS_openat2, AT_FDCWD, "/", &how, sizeof (how));
   if (fd < 0)
-    return c->svc->error (c, errno, "openat2, needed to resolve paths inside the rootfs safely, is not usable (Linux 5.6 or later is needed)");
-  close ((int) fd);
+    return c->svc->error (
+        c, errno,
+        "openat2, needed to resolve paths inside the rootfs safely, is not usable (Linux 5.6 or later is needed)");
+  close ((int)fd);
   return 0;
 }
 
@@ -79,7 +81,7 @@ mounts_child_after_pivot (struct modrun_container *c, void **data)
 static int
 mounts_destroy (struct modrun_container *c, void **data)
 {
-  (void) c;
+  (void)c;
   mnt_spec_free (*data);
   *data = NULL;
   return 0;

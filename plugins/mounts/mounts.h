@@ -17,30 +17,30 @@
 /* One entry of "mounts", checked and decoded. */
 struct mnt_mount
 {
-  unsigned int index;     /* position in the config's array */
-  const char *dest_cfg;   /* destination as written */
-  char *dest;             /* relative to the rootfs, cleaned, never empty */
-  char *source;           /* bind mounts: absolute; others: as written or NULL */
-  const char *type;       /* NULL for a bind mount without a type */
-  unsigned long flags;    /* MS_* the options set */
-  unsigned long cleared;  /* MS_* the options clear explicitly */
+  unsigned int index;    /* position in the config's array */
+  const char *dest_cfg;  /* destination as written */
+  char *dest;            /* relative to the rootfs, cleaned, never empty */
+  char *source;          /* bind mounts: absolute; others: as written or NULL */
+  const char *type;      /* NULL for a bind mount without a type */
+  unsigned long flags;   /* MS_* the options set */
+  unsigned long cleared; /* MS_* the options clear explicitly */
   unsigned long prop[MNT_MAX_PROP];
   size_t n_prop;
-  uint64_t rattr_set;     /* MOUNT_ATTR_* applied recursively */
+  uint64_t rattr_set; /* MOUNT_ATTR_* applied recursively */
   uint64_t rattr_clr;
   bool bind;
   bool rec;
-  bool atime_given;       /* some option chose the atime behaviour */
-  char *data;             /* options the kernel gets as data, or NULL */
+  bool atime_given; /* some option chose the atime behaviour */
+  char *data;       /* options the kernel gets as data, or NULL */
 };
 
 /* One device node to make. */
 struct mnt_device
 {
-  int index;              /* in linux.devices, or -1 for a default device */
-  const char *path;       /* absolute, as written */
-  char *rel;              /* relative to the rootfs */
-  mode_t type;            /* S_IFCHR, S_IFBLK or S_IFIFO */
+  int index;        /* in linux.devices, or -1 for a default device */
+  const char *path; /* absolute, as written */
+  char *rel;        /* relative to the rootfs */
+  mode_t type;      /* S_IFCHR, S_IFBLK or S_IFIFO */
   unsigned int major;
   unsigned int minor;
   mode_t mode;
@@ -61,10 +61,10 @@ struct mnt_spec
   size_t n_readonly;
   unsigned long root_prop; /* MS_* of linux.rootfsPropagation, 0 when absent */
   bool root_readonly;
-  bool mountns;            /* linux.namespaces has a mount namespace */
-  bool userns;             /* ... a user namespace */
-  bool netns;              /* ... a network namespace */
-  bool cgroupns;           /* ... a cgroup namespace */
+  bool mountns;  /* linux.namespaces has a mount namespace */
+  bool userns;   /* ... a user namespace */
+  bool netns;    /* ... a network namespace */
+  bool cgroupns; /* ... a cgroup namespace */
 };
 
 /* config.c */
@@ -95,10 +95,10 @@ int mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec);
 /* Mounts in mountinfo order, for the cgroup helpers: fields of one line. */
 struct mnt_info
 {
-  char *root;        /* root of the mount within its filesystem */
-  char *point;       /* mount point */
+  char *root;  /* root of the mount within its filesystem */
+  char *point; /* mount point */
   char *fstype;
-  char *super;       /* super options */
+  char *super; /* super options */
 };
 int mnt_info_load (struct modrun_container *c, struct mnt_info **out, size_t *n);
 void mnt_info_free (struct mnt_info *info, size_t n);
@@ -138,7 +138,7 @@ mnt_closep (int *fd)
 static inline void
 mnt_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 #define mnt_cleanup_close __attribute__ ((cleanup (mnt_closep)))

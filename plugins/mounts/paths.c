@@ -23,8 +23,7 @@ target_of (int fd, const char *path, bool have_proc, char *buf, size_t len)
 }
 
 static int
-open_path (struct modrun_container *c, int rootfd, const char *where, size_t i,
-           const char *path)
+open_path (struct modrun_container *c, int rootfd, const char *where, size_t i, const char *path)
 {
   mnt_cleanup_free char *rel = mnt_clean_rel (path);
   int fd;
@@ -55,7 +54,9 @@ mask_path (struct modrun_container *c, int rootfd, bool have_proc, size_t i, con
   if (S_ISDIR (st.st_mode))
     {
       if (mount ("tmpfs", target, "tmpfs", MS_RDONLY, "size=0") < 0)
-        return c->svc->error (c, errno, "linux.maskedPaths[%zu]: mounting an empty read-only tmpfs over `%s`", i, path);
+        return c->svc->error (c, errno,
+                              "linux.maskedPaths[%zu]: mounting an empty read-only tmpfs over `%s`",
+                              i, path);
       return 0;
     }
   if (mount ("/dev/null", target, NULL, MS_BIND, NULL) < 0)
@@ -64,8 +65,7 @@ mask_path (struct modrun_container *c, int rootfd, bool have_proc, size_t i, con
 }
 
 static int
-readonly_path (struct modrun_container *c, int rootfd, bool have_proc, size_t i,
-               const char *path)
+readonly_path (struct modrun_container *c, int rootfd, bool have_proc, size_t i, const char *path)
 {
   mnt_cleanup_close int fd = open_path (c, rootfd, "readonlyPaths", i, path);
   mnt_cleanup_close int top = -1;
@@ -85,9 +85,11 @@ readonly_path (struct modrun_container *c, int rootfd, bool have_proc, size_t i,
   /* The fd still names what is under the new mount. */
   top = open_path (c, rootfd, "readonlyPaths", i, path);
   if (top < 0)
-    return top == -ENOENT ? c->svc->error (c, ENOENT, "linux.readonlyPaths[%zu]: reopening `%s`", i, path) : top;
+    return top == -ENOENT
+               ? c->svc->error (c, ENOENT, "linux.readonlyPaths[%zu]: reopening `%s`", i, path)
+               : top;
   if (fstatfs (top, &sfs) == 0)
-    keep = mnt_locked_flags ((unsigned long) sfs.f_flags);
+    keep = mnt_locked_flags ((unsigned long)sfs.f_flags);
   target = target_of (top, path, have_proc, buf, sizeof (buf));
   if (mount (NULL, target, NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
     return c->svc->error (c, errno, "linux.readonlyPaths[%zu]: remounting `%s` read-only", i, path);
@@ -101,7 +103,7 @@ readonly_root (struct modrun_container *c)
   struct statfs sfs;
 
   if (statfs ("/", &sfs) == 0)
-    keep = mnt_locked_flags ((unsigned long) sfs.f_flags);
+    keep = mnt_locked_flags ((unsigned long)sfs.f_flags);
   if (mount (NULL, "/", NULL, MS_BIND | MS_REMOUNT | MS_RDONLY | keep, NULL) < 0)
     return c->svc->error (c, errno, "root.readonly: remounting the container's / read-only");
   return 0;
@@ -130,6 +132,7 @@ mnt_child_after_pivot (struct modrun_container *c, const struct mnt_spec *spec)
   if (spec->root_readonly && (ret = readonly_root (c)) < 0)
     return ret;
   if (spec->root_prop != 0 && mount (NULL, "/", NULL, spec->root_prop, NULL) < 0)
-    return c->svc->error (c, errno, "linux.rootfsPropagation: changing the propagation of the container's /");
+    return c->svc->error (c, errno,
+                          "linux.rootfsPropagation: changing the propagation of the container's /");
   return 0;
 }

@@ -35,7 +35,7 @@ mnt_open_in_root (int rootfd, const char *rel)
   do
     fd = syscall (SYS_openat2, rootfd, rel[0] ? rel : ".", &how, sizeof (how));
   while (fd < 0 && (errno == EINTR || errno == EAGAIN));
-  return fd < 0 ? -errno : (int) fd;
+  return fd < 0 ? -errno : (int)fd;
 }
 
 const char *
@@ -62,7 +62,7 @@ mnt_clean_rel (const char *path)
       while (*p == '/')
         p++;
       end = strchrnul (p, '/');
-      len = (size_t) (end - p);
+      len = (size_t)(end - p);
       if (len > 0 && !(len == 1 && p[0] == '.'))
         {
           if (n > 0)
@@ -122,7 +122,7 @@ splice_symlink (int parent, const char *path, size_t start, size_t end)
   if (target[0] == '/')
     r = asprintf (&out, "%s%s", target + 1, path + end);
   else
-    r = asprintf (&out, "%.*s%s%s", (int) start, path, target, path + end);
+    r = asprintf (&out, "%.*s%s%s", (int)start, path, target, path + end);
   return r < 0 ? NULL : out;
 }
 
@@ -189,7 +189,8 @@ restart:
               spliced = splice_symlink (parent, path, start, end);
               if (spliced == NULL && errno != EINVAL)
                 {
-                  ret = c->svc->error (c, errno, "%s: reading symlink `%.*s` in the rootfs", what, (int) end, path);
+                  ret = c->svc->error (c, errno, "%s: reading symlink `%.*s` in the rootfs", what,
+                                       (int)end, path);
                   close (parent);
                   return ret;
                 }

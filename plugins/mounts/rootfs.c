@@ -15,9 +15,9 @@
 
 #define ATIME_MS (MS_NOATIME | MS_NODIRATIME | MS_RELATIME | MS_STRICTATIME)
 /* Flags a bind mount gets only through a remount. */
-#define REMOUNT_MS                                                                        \
-  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_MANDLOCK            \
-   | MS_DIRSYNC | ATIME_MS | MS_NOSYMFOLLOW | MS_LAZYTIME | MS_I_VERSION | MS_SILENT)
+#define REMOUNT_MS                                                                                 \
+  (MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC | MS_SYNCHRONOUS | MS_MANDLOCK | MS_DIRSYNC        \
+   | ATIME_MS | MS_NOSYMFOLLOW | MS_LAZYTIME | MS_I_VERSION | MS_SILENT)
 
 /* Octal escapes of mountinfo ("\040" for a space), decoded in place. */
 static void
@@ -30,7 +30,7 @@ unescape (char *s)
       if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
           && s[3] <= '7')
         {
-          *out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
           s += 3;
         }
       else
@@ -72,7 +72,7 @@ parse_info_line (char *line, struct mnt_info *mi)
     return 0;
   save = NULL;
   tok = strtok_r (sep + 3, " ", &save);
-  f[5] = strtok_r (NULL, " ", &save); /* source */
+  f[5] = strtok_r (NULL, " ", &save);   /* source */
   f[0] = strtok_r (NULL, " \n", &save); /* super options */
   if (tok == NULL || f[5] == NULL || f[0] == NULL)
     return 0;
@@ -164,7 +164,8 @@ make_rootfs_parent_private (struct modrun_container *c)
     }
   ret = 0;
   if (n > 0 && mount (NULL, info[best].point, NULL, MS_PRIVATE, NULL) < 0)
-    ret = c->svc->error (c, errno, "making `%s`, the mount holding the rootfs, private", info[best].point);
+    ret = c->svc->error (c, errno, "making `%s`, the mount holding the rootfs, private",
+                         info[best].point);
   mnt_info_free (info, n);
   return ret;
 }
@@ -189,31 +190,33 @@ mnt_reopen_mounted (struct modrun_container *c, int rootfd, const struct mnt_mou
   int fd = mnt_open_in_root (rootfd, m->dest);
 
   if (fd < 0)
-    return c->svc->error (c, -fd, "mounts[%u]: reopening `%s` after mounting it", m->index, m->dest_cfg);
-  if ((m->flags & MS_REMOUNT) == 0 && mount_id (oldfd, &before) == 0
-      && mount_id (fd, &after) == 0 && before == after)
+    return c->svc->error (c, -fd, "mounts[%u]: reopening `%s` after mounting it", m->index,
+                          m->dest_cfg);
+  if ((m->flags & MS_REMOUNT) == 0 && mount_id (oldfd, &before) == 0 && mount_id (fd, &after) == 0
+      && before == after)
     {
       close (fd);
-      return c->svc->error (c, EXDEV, "mounts[%u]: `%s` changed while it was being mounted", m->index, m->dest_cfg);
+      return c->svc->error (c, EXDEV, "mounts[%u]: `%s` changed while it was being mounted",
+                            m->index, m->dest_cfg);
     }
   return fd;
 }
 
 int
-mnt_remount_bind (struct modrun_container *c, const struct mnt_mount *m, int fd,
-                  const char *dest)
+mnt_remount_bind (struct modrun_container *c, const struct mnt_mount *m, int fd, const char *dest)
 {
   unsigned long keep = 0, flags;
   char fdpath[64];
   struct statfs sfs;
 
   if (fstatfs (fd, &sfs) == 0)
-    keep = mnt_locked_flags ((unsigned long) sfs.f_flags) & ~m->cleared;
+    keep = mnt_locked_flags ((unsigned long)sfs.f_flags) & ~m->cleared;
   if (m->atime_given)
     keep &= ~ATIME_MS;
   flags = MS_BIND | MS_REMOUNT | (m->flags & REMOUNT_MS) | keep;
   if (mount (NULL, mnt_fd_path (fd, fdpath, sizeof (fdpath)), NULL, flags, NULL) < 0)
-    return c->svc->error (c, errno, "mounts[%u]: remounting the bind mount on `%s` with its options", m->index, dest);
+    return c->svc->error (
+        c, errno, "mounts[%u]: remounting the bind mount on `%s` with its options", m->index, dest);
   return 0;
 }
 
@@ -232,28 +235,33 @@ mnt_apply_extra (struct modrun_container *c, const struct mnt_mount *m, int fd)
   mnt_fd_path (fd, fdpath, sizeof (fdpath));
   for (i = 0; i < m->n_prop; i++)
     if (mount (NULL, fdpath, NULL, m->prop[i], NULL) < 0)
-      return c->svc->error (c, errno, "mounts[%u]: changing the propagation of `%s`", m->index, m->dest_cfg);
+      return c->svc->error (c, errno, "mounts[%u]: changing the propagation of `%s`", m->index,
+                            m->dest_cfg);
   if (m->rattr_set != 0 || m->rattr_clr != 0)
     {
       struct mount_attr attr = { .attr_set = m->rattr_set, .attr_clr = m->rattr_clr };
 
       if (mount_setattr (fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr, sizeof (attr)) < 0)
-        return c->svc->error (c, errno, "mounts[%u]: applying the recursive options (rro, rnosuid, ...) to `%s`", m->index, m->dest_cfg);
+        return c->svc->error (
+            c, errno, "mounts[%u]: applying the recursive options (rro, rnosuid, ...) to `%s`",
+            m->index, m->dest_cfg);
     }
   return 0;
 }
 
 int
 mnt_bind (struct modrun_container *c, const struct mnt_mount *m, int rootfd, int targetfd,
-         unsigned long strip)
+          unsigned long strip)
 {
   mnt_cleanup_close int fd = -1;
   struct mnt_mount eff = *m;
   char fdpath[64];
 
   if (mount (m->source, mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), NULL,
-             MS_BIND | (m->rec ? MS_REC : 0), NULL) < 0)
-    return c->svc->error (c, errno, "mounts[%u]: bind mounting `%s` on `%s`", m->index, m->source, m->dest_cfg);
+             MS_BIND | (m->rec ? MS_REC : 0), NULL)
+      < 0)
+    return c->svc->error (c, errno, "mounts[%u]: bind mounting `%s` on `%s`", m->index, m->source,
+                          m->dest_cfg);
   fd = mnt_reopen_mounted (c, rootfd, m, targetfd);
   if (fd < 0)
     return fd;
@@ -277,7 +285,7 @@ do_sysfs_bind (struct modrun_container *c, const struct mnt_mount *m, int rootfd
 
   b.bind = true;
   b.rec = true;
-  b.source = (char *) "/sys";
+  b.source = (char *)"/sys";
   return mnt_bind (c, &b, rootfd, targetfd, 0);
 }
 
@@ -293,12 +301,13 @@ do_mount_fs (struct modrun_container *c, const struct mnt_spec *spec, const stru
 
   if (sysfs && spec->userns && !spec->netns)
     return do_sysfs_bind (c, m, rootfd, targetfd);
-  if (mount (source, mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), m->type, flags, m->data)
-      < 0)
+  if (mount (source, mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), m->type, flags, m->data) < 0)
     {
       if (sysfs && spec->userns && errno == EPERM)
         return do_sysfs_bind (c, m, rootfd, targetfd);
-      return c->svc->error (c, errno, "mounts[%u]: mounting `%s` of type %s on `%s`%s%s%s", m->index, source, m->type, m->dest_cfg, m->data ? " with data \"" : "", m->data ? m->data : "", m->data ? "\"" : "");
+      return c->svc->error (c, errno, "mounts[%u]: mounting `%s` of type %s on `%s`%s%s%s",
+                            m->index, source, m->type, m->dest_cfg, m->data ? " with data \"" : "",
+                            m->data ? m->data : "", m->data ? "\"" : "");
     }
   if (m->n_prop == 0 && m->rattr_set == 0 && m->rattr_clr == 0)
     return 0;
@@ -328,7 +337,8 @@ do_one (struct modrun_container *c, const struct mnt_spec *spec, const struct mn
       struct stat st;
 
       if (stat (m->source, &st) < 0)
-        return c->svc->error (c, errno, "mounts[%u]: bind source `%s` of `%s`", m->index, m->source, m->dest_cfg);
+        return c->svc->error (c, errno, "mounts[%u]: bind source `%s` of `%s`", m->index, m->source,
+                              m->dest_cfg);
       file = !S_ISDIR (st.st_mode);
     }
   snprintf (what, sizeof (what), "mounts[%u]", m->index);
@@ -377,7 +387,8 @@ mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec)
   if (!spec->mountns)
     return 0;
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
-    return c->svc->error (c, errno, "changing the propagation of / in the container's mount namespace");
+    return c->svc->error (c, errno,
+                          "changing the propagation of / in the container's mount namespace");
   if ((prop & MS_SHARED) && (ret = make_rootfs_parent_private (c)) < 0)
     return ret;
   if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
