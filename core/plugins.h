@@ -15,6 +15,7 @@ struct mr_plugin
   char *path; /* file it came from, or "built-in" */
   void *handle; /* lt_dlhandle */
   void *data;   /* the plugin's per-container slot */
+  int by_path;  /* named by a path, which the state then records */
 };
 
 struct mr_plugin_set
@@ -62,5 +63,11 @@ int mr_plugins_run (struct mr_plugin_set *set, struct modrun_container *c, size_
 int mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err);
 /* The plugin of CONCERN in SET, or NULL. */
 struct mr_plugin *mr_plugins_find (struct mr_plugin_set *set, modrun_concern concern);
+
+/* "modrun plugins": lists every plugin file in the plugin path with what it
+ * is, whether its probe passes here and whether SELECTION (--plugins, may be
+ * NULL) would use it. FORMAT is "table" (or NULL) or "json". */
+#define MODRUN_HAVE_PLUGINS_CMD 1
+int mr_plugins_cmd (const char *selection, const char *format, mr_error **err);
 
 #endif
