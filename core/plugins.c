@@ -195,14 +195,21 @@ conf_load (struct conf *cf, mr_error **err)
 
   for (line = text; line != NULL; line = next)
     {
-      char *key, *value, *eq, **slot;
+      char *key, *value, *eq, *hash, **slot;
 
       lineno++;
       next = strchr (line, '\n');
       if (next != NULL)
         *next++ = '\0';
+      /* A comment starts a line or follows a blank. */
+      for (hash = strchr (line, '#'); hash != NULL; hash = strchr (hash + 1, '#'))
+        if (hash == line || isspace ((unsigned char) hash[-1]))
+          {
+            *hash = '\0';
+            break;
+          }
       key = trim (line);
-      if (*key == '\0' || *key == '#')
+      if (*key == '\0')
         continue;
       eq = strchr (key, '=');
       if (eq == NULL)
@@ -263,43 +270,43 @@ search_path_now (char **out, mr_error **err)
   return ret;
 }
 
-/* Open files: each loaded plugin keeps the O_PATH descriptor it was
- * checked and loaded through, so that its "/proc/self/fd/N" name stays
- * unique among libltdl's handles, which libltdl shares by name. */
+/* Plugin files are dlopen'ed through "/proc/self/fd/N" of the descriptor
+ * they were checked through. The dynamic linker and libltdl know a loaded
+ * object by that name, and may keep it (and its name) after dlclose; were N
+ * reused for another file, asking for it would return the old object. So
+ * the descriptor of each distinct file loaded stays open for the life of
+ * the process, and a file loaded again is asked for under its first name. */
 
-struct open_file
+struct kept_file
 {
-  lt_dlhandle handle;
+  dev_t dev;
+  ino_t ino;
   int fd;
-  struct open_file *next;
+  struct kept_file *next;
 };
 
-static struct open_file *open_files;
+static struct kept_file *kept_files;
 
-static void
-open_file_add (lt_dlhandle h, int fd)
+/* The descriptor to load the file FD is through: a kept one for a file
+ * seen before (FD is closed then), else FD itself, now kept. */
+static int
+keep_file (int fd, const struct stat *st)
 {
-  struct open_file *f = mr_xzalloc (sizeof (*f));
+  struct kept_file *k;
 
-  f->handle = h;
-  f->fd = fd;
-  f->next = open_files;
-  open_files = f;
-}
-
-static void
-open_file_close (lt_dlhandle h)
-{
-  struct open_file **pp, *f;
-
-  for (pp = &open_files; (f = *pp) != NULL; pp = &f->next)
-    if (f->handle == h)
+  for (k = kept_files; k != NULL; k = k->next)
+    if (k->dev == st->st_dev && k->ino == st->st_ino)
       {
-        *pp = f->next;
-        close (f->fd);
-        free (f);
-        return;
+        close (fd);
+        return k->fd;
       }
+  k = mr_xzalloc (sizeof (*k));
+  k->dev = st->st_dev;
+  k->ino = st->st_ino;
+  k->fd = fd;
+  k->next = kept_files;
+  kept_files = k;
+  return fd;
 }
 
 /* Finding and checking files. */
@@ -347,7 +354,7 @@ check_owner (const char *name, const char *path, const char *what, const struct 
  * closed to everyone else: whoever can change them can run code as the
  * runtime. */
 static int
-check_file (const char *name, const char *path, int fd, mr_error **err)
+check_file (const char *name, const char *path, int fd, struct stat *file_st, mr_error **err)
 {
   char proc[64], real[PATH_MAX];
   cleanup_close int dfd = -1;
@@ -363,6 +370,7 @@ check_file (const char *name, const char *path, int fd, mr_error **err)
   ret = check_owner (name, path, "file", &st, err);
   if (ret < 0)
     return ret;
+  *file_st = st;
 
   snprintf (proc, sizeof (proc), "/proc/self/fd/%d", fd);
   n = readlink (proc, real, sizeof (real) - 1);
@@ -450,18 +458,25 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
   cleanup_free char *sym = entry_symbol (name);
   const struct modrun_plugin *d = NULL;
   lt_dlhandle h = NULL;
+  struct stat st;
   int ret;
 
-  if (lt_dlinit () != 0)
+  ret = check_file (name, path, fd, &st, err);
+  if (ret < 0)
     {
-      ret = fail_as (err, ENOMEM, "plugin \"%s\": libltdl: %s", name, lt_dlerror ());
       close (fd);
       free (path);
       return ret;
     }
-  ret = check_file (name, path, fd, err);
-  if (ret == 0)
-    ret = open_handle (name, path, fd, &h, err);
+  fd = keep_file (fd, &st);
+
+  if (lt_dlinit () != 0)
+    {
+      ret = fail_as (err, ENOMEM, "plugin \"%s\": libltdl: %s", name, lt_dlerror ());
+      free (path);
+      return ret;
+    }
+  ret = open_handle (name, path, fd, &h, err);
   if (ret == 0)
     {
       d = lt_dlsym (h, sym);
@@ -474,13 +489,11 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
     {
       if (h != NULL)
         lt_dlclose (h);
-      close (fd);
       lt_dlexit ();
       free (path);
       return ret;
     }
 
-  open_file_add (h, fd);
   memset (out, 0, sizeof (*out));
   out->desc = d;
   out->name = mr_xstrdup (name);
@@ -558,7 +571,6 @@ unload_one (struct mr_plugin *p)
 {
   if (p->handle != NULL)
     {
-      open_file_close (p->handle);
       lt_dlclose (p->handle);
       lt_dlexit ();
     }
