@@ -88,7 +88,7 @@ valid_name (const char *s)
   if (*s == '\0' || *s == '.' || *s == '-')
     return false;
   for (; *s; s++, n++)
-    if (!isalnum ((unsigned char) *s) && *s != '-' && *s != '_' && *s != '.')
+    if (!isalnum ((unsigned char)*s) && *s != '-' && *s != '_' && *s != '.')
       return false;
   return n <= 200;
 }
@@ -104,7 +104,7 @@ name_of_arg (const char *arg)
   len = strlen (base);
   if (len > 3 && strcmp (base + len - 3, ".so") == 0)
     len -= 3;
-  return mr_xasprintf ("%.*s", (int) len, base);
+  return mr_xasprintf ("%.*s", (int)len, base);
 }
 
 static char *
@@ -124,10 +124,10 @@ trim (char *s)
 {
   char *end;
 
-  while (isspace ((unsigned char) *s))
+  while (isspace ((unsigned char)*s))
     s++;
   end = s + strlen (s);
-  while (end > s && isspace ((unsigned char) end[-1]))
+  while (end > s && isspace ((unsigned char)end[-1]))
     *--end = '\0';
   return s;
 }
@@ -203,7 +203,7 @@ conf_load (struct conf *cf, mr_error **err)
         *next++ = '\0';
       /* A comment starts a line or follows a blank. */
       for (hash = strchr (line, '#'); hash != NULL; hash = strchr (hash + 1, '#'))
-        if (hash == line || isspace ((unsigned char) hash[-1]))
+        if (hash == line || isspace ((unsigned char)hash[-1]))
           {
             *hash = '\0';
             break;
@@ -213,8 +213,8 @@ conf_load (struct conf *cf, mr_error **err)
         continue;
       eq = strchr (key, '=');
       if (eq == NULL)
-        return fail_as (err, EINVAL, "%s:%d: expected `key = value`, got \"%s\"", cf->path,
-                        lineno, key);
+        return fail_as (err, EINVAL, "%s:%d: expected `key = value`, got \"%s\"", cf->path, lineno,
+                        key);
       *eq = '\0';
       value = trim (eq + 1);
       key = trim (key);
@@ -339,11 +339,10 @@ check_owner (const char *name, const char *path, const char *what, const struct 
              mr_error **err)
 {
   if (st->st_uid != 0)
-    return fail_as (err, EPERM, "plugin \"%s\" (%s): %s is owned by uid %u, not root", name,
-                    path, what, (unsigned int) st->st_uid);
+    return fail_as (err, EPERM, "plugin \"%s\" (%s): %s is owned by uid %u, not root", name, path,
+                    what, (unsigned int)st->st_uid);
   if (st->st_mode & S_IWOTH)
-    return fail_as (err, EPERM, "plugin \"%s\" (%s): %s is writable by others", name, path,
-                    what);
+    return fail_as (err, EPERM, "plugin \"%s\" (%s): %s is writable by others", name, path, what);
   if (st->st_mode & S_IWGRP)
     return fail_as (err, EPERM, "plugin \"%s\" (%s): %s is writable by its group", name, path,
                     what);
@@ -379,8 +378,8 @@ check_file (const char *name, const char *path, int fd, struct stat *file_st, mr
   real[n] = '\0';
   slash = strrchr (real, '/');
   if (slash == NULL)
-    return fail_as (err, EINVAL, "plugin \"%s\" (%s): cannot tell its directory from \"%s\"",
-                    name, path, real);
+    return fail_as (err, EINVAL, "plugin \"%s\" (%s): cannot tell its directory from \"%s\"", name,
+                    path, real);
   if (slash == real)
     slash++;
   *slash = '\0';
@@ -400,26 +399,25 @@ check_desc (const char *name, const char *path, const char *sym, const struct mo
 {
   if (d->magic != MODRUN_PLUGIN_MAGIC)
     return fail_as (err, ENOEXEC,
-                    "plugin \"%s\" (%s): %s is not a modrun plugin descriptor (magic 0x%08x)",
-                    name, path, sym, (unsigned int) d->magic);
+                    "plugin \"%s\" (%s): %s is not a modrun plugin descriptor (magic 0x%08x)", name,
+                    path, sym, (unsigned int)d->magic);
   if (d->abi_major != MODRUN_ABI_MAJOR || d->abi_minor > MODRUN_ABI_MINOR)
     return fail_as (err, ENOEXEC,
                     "plugin \"%s\" (%s): built for plugin ABI %u.%u, this modrun supports %d.%d",
-                    name, path, (unsigned int) d->abi_major, (unsigned int) d->abi_minor,
+                    name, path, (unsigned int)d->abi_major, (unsigned int)d->abi_minor,
                     MODRUN_ABI_MAJOR, MODRUN_ABI_MINOR);
   if (d->size < MIN_DESC_SIZE)
     return fail_as (err, ENOEXEC,
                     "plugin \"%s\" (%s): descriptor size %u is smaller than the %zu bytes of "
                     "plugin ABI %d.0",
-                    name, path, (unsigned int) d->size, MIN_DESC_SIZE, MODRUN_ABI_MAJOR);
+                    name, path, (unsigned int)d->size, MIN_DESC_SIZE, MODRUN_ABI_MAJOR);
   if (concern_name (d->concern) == NULL)
-    return fail_as (err, ENOEXEC,
-                    "plugin \"%s\" (%s): unknown concern %u, expected 1 (namespaces) to %zu (%s)",
-                    name, path, (unsigned int) d->concern, N_CONCERNS - 1,
-                    concern_names[N_CONCERNS - 1]);
+    return fail_as (
+        err, ENOEXEC, "plugin \"%s\" (%s): unknown concern %u, expected 1 (namespaces) to %zu (%s)",
+        name, path, (unsigned int)d->concern, N_CONCERNS - 1, concern_names[N_CONCERNS - 1]);
   if (d->name == NULL || strcmp (d->name, name) != 0)
-    return fail_as (err, ENOEXEC, "plugin \"%s\" (%s): its descriptor is named \"%s\"", name,
-                    path, d->name ? d->name : "(null)");
+    return fail_as (err, ENOEXEC, "plugin \"%s\" (%s): its descriptor is named \"%s\"", name, path,
+                    d->name ? d->name : "(null)");
   return 0;
 }
 
@@ -502,7 +500,7 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
   out->by_path = by_path;
   mr_log (MODRUN_LOG_DEBUG, "plugin \"%s\": loaded %s (%s %s, ABI %u.%u)", name, path,
           concern_name (d->concern), d->version ? d->version : "without version",
-          (unsigned int) d->abi_major, (unsigned int) d->abi_minor);
+          (unsigned int)d->abi_major, (unsigned int)d->abi_minor);
   return 0;
 }
 
@@ -545,8 +543,7 @@ load_one (const char *arg, const char *search, struct mr_plugin *out, mr_error *
 
   if (!valid_name (arg))
     return fail_as (err, EINVAL,
-                    "plugin \"%s\": not a valid plugin name (letters, digits, '-', '_', '.')",
-                    arg);
+                    "plugin \"%s\": not a valid plugin name (letters, digits, '-', '_', '.')", arg);
   if (search == NULL)
     {
       ret = search_path_now (&own_search, err);
@@ -689,7 +686,7 @@ stage_fn (const struct modrun_plugin *d, size_t offset)
 
   if (offset + sizeof (fn) > d->size)
     return NULL;
-  memcpy (&fn, (const char *) d + offset, sizeof (fn));
+  memcpy (&fn, (const char *)d + offset, sizeof (fn));
   return fn;
 }
 
@@ -958,8 +955,8 @@ is_excluded (const struct selecting *s, const char *name)
  * CONCERN. Within one selection a concern other than extra takes one
  * plugin; a later selection overrides an earlier one and the defaults. */
 static int
-place (struct selecting *s, const char *label, int source, const char *arg,
-       modrun_concern concern, struct mr_plugin *p, mr_error **err)
+place (struct selecting *s, const char *label, int source, const char *arg, modrun_concern concern,
+       struct mr_plugin *p, mr_error **err)
 {
   cleanup_free char *name = p ? mr_xstrdup (p->name) : name_of_arg (arg);
   struct entry *e;
@@ -1034,9 +1031,8 @@ apply_item (struct selecting *s, const char *label, int source, char *item, bool
         return fail_as (err, EPERM, "%s: \"-%s\": an annotation may not remove plugins", label,
                         arg);
       if (cf->annotation_plugins == NULL || !list_has (cf->annotation_plugins, arg))
-        return fail_as (err, EPERM,
-                        "%s: plugin \"%s\" is not allowed by annotation_plugins in %s", label,
-                        arg, cf->path);
+        return fail_as (err, EPERM, "%s: plugin \"%s\" is not allowed by annotation_plugins in %s",
+                        label, arg, cf->path);
     }
 
   switch (kind)
@@ -1094,6 +1090,7 @@ static int
 choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
 {
   cleanup_free char *why = NULL;
+  char missing[128] = "", removed[128] = "";
   bool found = false;
   size_t i;
 
@@ -1105,16 +1102,24 @@ choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
       int fd, ret;
 
       if (is_excluded (s, name))
-        continue;
+        {
+          snprintf (removed + strlen (removed), sizeof (removed) - strlen (removed), "%s%s",
+                    *removed ? ", " : "", name);
+          continue;
+        }
       fd = find_file (name, s->search, &path, &cerr);
       if (fd == -ENOENT)
-        continue;
+        {
+          snprintf (missing + strlen (missing), sizeof (missing) - strlen (missing), "%s%s",
+                    *missing ? ", " : "", name);
+          continue;
+        }
       found = true;
       ret = fd < 0 ? fd : load_file (name, path, fd, false, out, &cerr);
       if (ret == 0 && out->desc->concern != MODRUN_CONCERN_CGROUPS)
         {
-          ret = fail_as (&cerr, EINVAL, "plugin \"%s\" (%s) serves concern %s, not cgroups",
-                         name, out->path, concern_name (out->desc->concern));
+          ret = fail_as (&cerr, EINVAL, "plugin \"%s\" (%s) serves concern %s, not cgroups", name,
+                         out->path, concern_name (out->desc->concern));
           unload_one (out);
         }
       else if (ret == 0)
@@ -1137,11 +1142,14 @@ choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
           why = more;
         }
     }
+  if (!found && *removed == '\0')
+    return fail_as (err, ENOENT, "no cgroups plugin: none of %s is in %s", missing, s->search);
+  if (!found && *missing == '\0')
+    return fail_as (err, ENOENT, "no cgroups plugin: the selection removes %s", removed);
   if (!found)
     return fail_as (err, ENOENT,
-                    "no cgroups plugin: none of cgroups-v2, cgroups-v1, cgroups-libcgroup "
-                    "is in %s",
-                    s->search);
+                    "no cgroups plugin: the selection removes %s and none of %s is in %s", removed,
+                    missing, s->search);
   return fail_as (err, ENOENT, "no usable cgroups plugin: %s", why);
 }
 
@@ -1195,9 +1203,8 @@ resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
               return ret;
           }
         if (e->p.desc->concern != concern)
-          return fail_as (err, EINVAL, "plugin \"%s\" (%s) serves concern %s, not %s",
-                          e->p.name, e->p.path, concern_name (e->p.desc->concern),
-                          concern_name (concern));
+          return fail_as (err, EINVAL, "plugin \"%s\" (%s) serves concern %s, not %s", e->p.name,
+                          e->p.path, concern_name (e->p.desc->concern), concern_name (concern));
         if (!e->probed)
           {
             ret = probe_plugin (&e->p, s->config, s->command, err);
@@ -1212,8 +1219,7 @@ resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
 
 static int
 select_with (const char *selection, const modrun_json *config, uint32_t command,
-             const struct conf *cf, const char *search, struct mr_plugin_set *set,
-             mr_error **err)
+             const struct conf *cf, const char *search, struct mr_plugin_set *set, mr_error **err)
 {
   struct selecting s = { .search = search, .config = config, .command = command };
   const char *env = getenv ("MODRUN_PLUGINS");
@@ -1249,8 +1255,7 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     }
   if (ann != NULL)
     {
-      ret = apply_selection (&s, "annotation " ANNOTATION_PLUGINS, 1, ann->string, true, cf,
-                             err);
+      ret = apply_selection (&s, "annotation " ANNOTATION_PLUGINS, 1, ann->string, true, cf, err);
       if (ret < 0)
         goto out;
     }
@@ -1288,7 +1293,7 @@ mr_plugins_select (const char *selection, const modrun_json *config, struct mr_p
 static int
 compare_strings (const void *a, const void *b)
 {
-  return strcmp (*(char *const *) a, *(char *const *) b);
+  return strcmp (*(char *const *)a, *(char *const *)b);
 }
 
 /* The *.so files of DIR, sorted; none when DIR cannot be read. */
@@ -1371,8 +1376,8 @@ describe_file (modrun_json *rows, const char *path, const struct mr_plugin_set *
       mr_json_add_bool (row, "used", 0);
       return;
     }
-  snprintf (abi, sizeof (abi), "%u.%u", (unsigned int) p.desc->abi_major,
-            (unsigned int) p.desc->abi_minor);
+  snprintf (abi, sizeof (abi), "%u.%u", (unsigned int)p.desc->abi_major,
+            (unsigned int)p.desc->abi_minor);
   mr_json_add_string (row, "concern", concern_name (p.desc->concern));
   mr_json_add_string (row, "version", p.desc->version ? p.desc->version : "-");
   mr_json_add_string (row, "abi", abi);
@@ -1406,10 +1411,10 @@ row_text (const modrun_json *row, const char *key)
 static int
 print_table (const modrun_json *rows, mr_error **err)
 {
-  static const char *const keys[] = { "name", "concern", "version", "abi", "used", "path",
-                                       "probe" };
-  static const char *const heads[] = { "NAME", "CONCERN", "VERSION", "ABI", "USED", "PATH",
-                                       "PROBE" };
+  static const char *const keys[]
+      = { "name", "concern", "version", "abi", "used", "path", "probe" };
+  static const char *const heads[]
+      = { "NAME", "CONCERN", "VERSION", "ABI", "USED", "PATH", "PROBE" };
   const size_t ncols = sizeof (keys) / sizeof (keys[0]);
   size_t width[sizeof (keys) / sizeof (keys[0])];
   uint32_t r;
@@ -1428,7 +1433,7 @@ print_table (const modrun_json *rows, mr_error **err)
         const char *t = r == 0 ? heads[k] : row_text (rows->items[r - 1], keys[k]);
 
         if (k + 1 < ncols)
-          printf ("%-*s   ", (int) width[k], t);
+          printf ("%-*s   ", (int)width[k], t);
         else
           printf ("%s\n", t);
       }
@@ -1455,8 +1460,7 @@ mr_plugins_cmd (const char *selection, const char *format, mr_error **err)
   else if (strcmp (format, "json") == 0)
     json = true;
   else
-    return fail_as (err, EINVAL, "plugins: unknown format \"%s\", expected table or json",
-                    format);
+    return fail_as (err, EINVAL, "plugins: unknown format \"%s\", expected table or json", format);
 
   ret = conf_load (&cf, err);
   if (ret < 0)
@@ -1466,8 +1470,7 @@ mr_plugins_cmd (const char *selection, const char *format, mr_error **err)
     }
   search = search_path (&cf);
   if (select_with (selection, NULL, MODRUN_CMD_PLUGINS, &cf, search, &chosen, &serr) < 0)
-    mr_log (MODRUN_LOG_WARNING, "plugins: the current selection cannot be used: %s",
-            serr->msg);
+    mr_log (MODRUN_LOG_WARNING, "plugins: the current selection cannot be used: %s", serr->msg);
   conf_free (&cf);
 
   rows = mr_json_new (MODRUN_JSON_ARRAY);

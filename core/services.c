@@ -19,7 +19,7 @@ core_of (const struct modrun_container *c)
 {
   if (c == NULL || c->core == NULL)
     return NULL;
-  return (struct mr_container_core *) c->core;
+  return (struct mr_container_core *)c->core;
 }
 
 static void __attribute__ ((format (printf, 3, 4)))
@@ -73,8 +73,8 @@ field_path (const char *where, const char *key)
 /* Member KEY of OBJ of type WANT: 1 with *OUT set, 0 when absent or null,
  * or an error naming the field. */
 static int
-get_member (struct modrun_container *c, const modrun_json *obj, const char *where,
-            const char *key, modrun_json_type want, const modrun_json **out)
+get_member (struct modrun_container *c, const modrun_json *obj, const char *where, const char *key,
+            modrun_json_type want, const modrun_json **out)
 {
   const modrun_json *v;
 
@@ -94,8 +94,8 @@ get_member (struct modrun_container *c, const modrun_json *obj, const char *wher
        * claim the value is not an integer at all. */
       if (want == MODRUN_JSON_INTEGER && v->type == MODRUN_JSON_DOUBLE && v->string != NULL
           && v->string[strspn (v->string, "-0123456789")] == '\0')
-        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", CONFIG_NAME,
-                          path, v->string);
+        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", CONFIG_NAME, path,
+                          v->string);
       return svc_error (c, 0, "%s: %s: expected %s, got %s", CONFIG_NAME, path,
                         modrun_json_type_name (want), modrun_json_type_name (v->type));
     }
@@ -116,8 +116,8 @@ svc_get_string (struct modrun_container *c, const modrun_json *obj, const char *
 }
 
 static int
-svc_get_int (struct modrun_container *c, const modrun_json *obj, const char *where,
-             const char *key, int64_t *out)
+svc_get_int (struct modrun_container *c, const modrun_json *obj, const char *where, const char *key,
+             int64_t *out)
 {
   const modrun_json *v = NULL;
   int ret = get_member (c, obj, where, key, MODRUN_JSON_INTEGER, &v);
@@ -176,7 +176,7 @@ svc_state_path (const struct modrun_container *c, const char *name, char *buf, s
       || strcmp (name, "..") == 0)
     return -EINVAL;
   n = snprintf (buf, len, "%s/%s", c->state_dir, name);
-  if (n < 0 || (size_t) n >= len)
+  if (n < 0 || (size_t)n >= len)
     return -ENAMETOOLONG;
   return 0;
 }

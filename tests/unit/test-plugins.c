@@ -70,7 +70,7 @@ build (const char *sub, const char *name, ...)
     return -1;
   if (pid == 0)
     {
-      execvp (argv[0], (char *const *) argv);
+      execvp (argv[0], (char *const *)argv);
       _exit (127);
     }
   if (waitpid (pid, &status, 0) < 0 || !WIFEXITED (status) || WEXITSTATUS (status) != 0)
@@ -139,8 +139,10 @@ test_refused (void)
   expect_refused ("lib", "othermajor", abi, "another major is refused");
   expect_refused ("lib", "noentry", "no entry symbol modrun_plugin_entry_noentry",
                   "a missing entry symbol is refused");
-  expect_refused ("lib", "small", "descriptor size 20 is smaller than", "a too small descriptor is refused");
-  expect_refused ("lib", "noconcern", "unknown concern 0", "a descriptor without a concern is refused");
+  expect_refused ("lib", "small", "descriptor size 20 is smaller than",
+                  "a too small descriptor is refused");
+  expect_refused ("lib", "noconcern", "unknown concern 0",
+                  "a descriptor without a concern is refused");
   expect_refused ("lib", "misnamed", "its descriptor is named \"someone\"",
                   "a descriptor named after another plugin is refused");
   expect_refused ("lib", "worldw", "file is writable by others",
@@ -155,8 +157,8 @@ test_refused (void)
 
   setenv ("MODRUN_PLUGIN_PATH", "/nonexistent-a:/nonexistent-b", 1);
   ok (mr_plugin_load ("nope", &p, &err) < 0
-        && has (err, "plugin \"nope\": not found in /nonexistent-a:/nonexistent-b")
-        && one_line (err) && err->errnum == ENOENT,
+          && has (err, "plugin \"nope\": not found in /nonexistent-a:/nonexistent-b")
+          && one_line (err) && err->errnum == ENOENT,
       "a missing plugin names the search path");
   mr_error_free (mr_steal_ptr (err));
   ok (mr_plugin_load ("../x", &p, &err) < 0 && has (err, "x"), "a name with a slash is a path");
@@ -195,10 +197,10 @@ test_stages (void)
       return;
     }
   ok (set.items[0].desc->concern == MODRUN_CONCERN_CGROUPS
-        && strcmp (set.items[0].name, "oldsize") == 0,
+          && strcmp (set.items[0].name, "oldsize") == 0,
       "the set is sorted by concern");
   ok (mr_plugins_find (&set, MODRUN_CONCERN_EXTRA) == &set.items[1]
-        && mr_plugins_find (&set, MODRUN_CONCERN_LSM) == NULL,
+          && mr_plugins_find (&set, MODRUN_CONCERN_LSM) == NULL,
       "find by concern");
   names = mr_plugins_names (&set);
   is_str (names, list, "plugins loaded by path are recorded by path, in concern order");
@@ -227,7 +229,7 @@ test_stages (void)
   ret = mr_plugins_destroy (&set, &c, &err);
   is_str (err ? err->msg : NULL, "good: destroy: release: Device or resource busy",
           "destroy returns the first error");
-  ok (ret == -EBUSY && set.items[1].data == (void *) 1, "destroy ran with the plugin's slot");
+  ok (ret == -EBUSY && set.items[1].data == (void *)1, "destroy ran with the plugin's slot");
   mr_error_free (mr_steal_ptr (err));
 
   /* Reload what the state would record. */
@@ -237,6 +239,30 @@ test_stages (void)
   mr_plugins_unload (&set);
   ok (set.n == 0 && set.items == NULL, "unload empties the set");
   mr_plugins_unload (&set);
+
+  /* The same file twice: each copy stays usable when the other goes. */
+  {
+    cleanup_free char *twice = mr_xasprintf ("%s,%s", good, good);
+    struct mr_plugin_set one = { NULL, 0 };
+
+    ok (mr_plugins_load_list (twice, &set, &err) == 0 && set.n == 2, "a file loads twice");
+    if (set.n == 2)
+      {
+        one.items = mr_xmalloc (sizeof (*one.items));
+        one.items[0] = set.items[0];
+        one.n = 1;
+        set.items[0] = set.items[1];
+        set.n = 1;
+        mr_plugins_unload (&one);
+        mr_container_init (&c, &core);
+        c.config = cfg;
+        ret = mr_plugins_run (&set, &c, MR_STAGE (prepare), &err);
+        ok (ret < 0 && err && strstr (err->msg, "good: prepare: ") == err->msg,
+            "the other copy still runs");
+        mr_error_free (mr_steal_ptr (err));
+      }
+    mr_plugins_unload (&set);
+  }
 
   sigaction (SIGSEGV, NULL, &before);
   ret = mr_plugins_load_list (vcrash, &set, &err);
@@ -290,22 +316,22 @@ pick (const char *selection, const char *config_json)
   return names;
 }
 
-#define is_pick(sel, cfgjson, want, ...)                                                   \
-  do                                                                                      \
-    {                                                                                     \
-      cleanup_free char *got_ = pick (sel, cfgjson);                                      \
-      is_str (got_, want, __VA_ARGS__);                                                   \
-    }                                                                                     \
+#define is_pick(sel, cfgjson, want, ...)                                                           \
+  do                                                                                               \
+    {                                                                                              \
+      cleanup_free char *got_ = pick (sel, cfgjson);                                               \
+      is_str (got_, want, __VA_ARGS__);                                                            \
+    }                                                                                              \
   while (0)
 
-#define like_pick(sel, cfgjson, want, ...)                                                 \
-  do                                                                                      \
-    {                                                                                     \
-      cleanup_free char *got_ = pick (sel, cfgjson);                                      \
-      ok (strncmp (got_, "error: ", 7) == 0 && strstr (got_, want) != NULL, __VA_ARGS__); \
-      if (strstr (got_, want) == NULL)                                                    \
-        printf ("#   got: %s\n#   want: %s\n", got_, want);                               \
-    }                                                                                     \
+#define like_pick(sel, cfgjson, want, ...)                                                         \
+  do                                                                                               \
+    {                                                                                              \
+      cleanup_free char *got_ = pick (sel, cfgjson);                                               \
+      ok (strncmp (got_, "error: ", 7) == 0 && strstr (got_, want) != NULL, __VA_ARGS__);          \
+      if (strstr (got_, want) == NULL)                                                             \
+        printf ("#   got: %s\n#   want: %s\n", got_, want);                                        \
+    }                                                                                              \
   while (0)
 
 static void
@@ -325,6 +351,10 @@ test_selection (void)
   like_pick ("-cgroups-v1", NULL,
              "no usable cgroups plugin: cgroups-v2: probe: needs a frobnicator on this host",
              "no usable cgroups backend names the failing probe");
+  like_pick ("-cgroups-v1,-cgroups-v2", NULL,
+             "no cgroups plugin: the selection removes cgroups-v2, cgroups-v1 and none of "
+             "cgroups-libcgroup is in",
+             "no cgroups backend left says which were removed");
   is_pick ("cgroups=cgroups-alt", NULL, "namespaces,cgroups-alt,mounts", "concern=name");
   is_pick ("cgroups-alt", NULL, "namespaces,cgroups-alt,mounts", "a bare name takes its concern");
   is_pick ("+extra1,+extra2", NULL, "namespaces,cgroups-v1,mounts,extra1,extra2",
@@ -435,10 +465,9 @@ test_services (void)
   ok (svc->get_string (&c, cfg, "", "hostname", &s) == 1 && strcmp (s, "box") == 0,
       "get_string at the root");
   ok (svc->get_bool (&c, modrun_json_get (cfg, "process"), "process", "terminal", &b) == 1
-        && b == 1,
+          && b == 1,
       "get_bool");
-  ok (svc->get_int (&c, mem, "linux.resources.memory", "reservation", &limit) == 1
-        && limit == 1000,
+  ok (svc->get_int (&c, mem, "linux.resources.memory", "reservation", &limit) == 1 && limit == 1000,
       "get_int");
   ok (svc->get_int (&c, mem, "linux.resources.memory", "swap", &limit) == 0 && limit == 1000,
       "null reads as absent");
@@ -456,26 +485,28 @@ test_services (void)
           "a value beyond int64_t says so");
   mr_error_free (mr_steal_ptr (core.err));
   ok (svc->get_object (&c, cfg, "", "hostname", &mem) < 0
-        && strcmp (core.err->msg, "config.json: hostname: expected object, got string") == 0,
+          && strcmp (core.err->msg, "config.json: hostname: expected object, got string") == 0,
       "get_object at the root names the member alone");
   mr_error_free (mr_steal_ptr (core.err));
   ok (svc->get_array (&c, cfg, "", "linux", &mem) < 0
-        && strcmp (core.err->msg, "config.json: linux: expected array, got object") == 0,
+          && strcmp (core.err->msg, "config.json: linux: expected array, got object") == 0,
       "get_array");
   mr_error_free (mr_steal_ptr (core.err));
 
   ok (svc->error (&c, ENOENT, "open %s", "/x") == -ENOENT
-        && strcmp (core.err->msg, "open /x: No such file or directory") == 0,
+          && strcmp (core.err->msg, "open /x: No such file or directory") == 0,
       "error records with strerror");
-  ok (svc->error (&c, 0, "second") == -EINVAL && strcmp (core.err->msg, "open /x: No such file "
-                                                         "or directory") == 0,
+  ok (svc->error (&c, 0, "second") == -EINVAL
+          && strcmp (core.err->msg, "open /x: No such file "
+                                    "or directory")
+                 == 0,
       "the first error of a stage is kept");
   mr_error_free (mr_steal_ptr (core.err));
 
   ok (svc->state_path (&c, "x.json", buf, sizeof (buf)) == -ENOENT, "no state dir yet");
   c.state_dir = "/run/modrun/ct";
   ok (svc->state_path (&c, "x.json", buf, sizeof (buf)) == 0
-        && strcmp (buf, "/run/modrun/ct/x.json") == 0,
+          && strcmp (buf, "/run/modrun/ct/x.json") == 0,
       "state_path");
   ok (svc->state_path (&c, "../x", buf, sizeof (buf)) < 0, "state_path stays in the directory");
   ok (svc->state_path (&c, "x.json", buf, 8) < 0, "state_path that does not fit");
@@ -487,12 +518,10 @@ test_services (void)
     modrun_json *arr = svc->json_add (out, "list", MODRUN_JSON_ARRAY);
 
     ok (arr != NULL && svc->json_add_string (arr, NULL, "a") == 0
-          && svc->json_add_int (out, "n", 3) == 0 && svc->json_add_bool (out, "b", 1) == 0
-          && mr_json_serialize (out, 0, &text, NULL, &err) == 0
-          && strcmp (text, "{\"list\":[\"a\"],\"n\":3,\"b\":true}") == 0,
+            && svc->json_add_int (out, "n", 3) == 0 && svc->json_add_bool (out, "b", 1) == 0
+            && mr_json_serialize (out, 0, &text, NULL, &err) == 0
+            && strcmp (text, "{\"list\":[\"a\"],\"n\":3,\"b\":true}") == 0,
         "json builders");
-    if (text)
-      printf ("# %s\n", text);
   }
 }
 
@@ -575,15 +604,14 @@ setup (void)
     }
   snprintf (sub, sizeof (sub), "%s/opendir", dir);
   if (build ("lib", "good", NULL) < 0 || build ("opendir", "good", NULL) < 0
-      || chmod (sub, 0777) < 0
-      || build ("lib", "badmagic", "-DP_MAGIC=0xdeadbeef", NULL) < 0
+      || chmod (sub, 0777) < 0 || build ("lib", "badmagic", "-DP_MAGIC=0xdeadbeef", NULL) < 0
       || build ("lib", "newminor", "-DP_MINOR=MODRUN_ABI_MINOR+1", NULL) < 0
       || build ("lib", "othermajor", "-DP_MAJOR=MODRUN_ABI_MAJOR+1", NULL) < 0
       || build ("lib", "noentry", "-DP_NO_ENTRY", NULL) < 0
       || build ("lib", "small", "-DP_SIZE=20", NULL) < 0
       || build ("lib", "noconcern", "-DP_CONCERN=0", NULL) < 0
-      || build ("lib", "misnamed", "-DP_IDENT=misnamed", "-UP_NAME", "-DP_NAME=\"someone\"",
-                NULL) < 0
+      || build ("lib", "misnamed", "-DP_IDENT=misnamed", "-UP_NAME", "-DP_NAME=\"someone\"", NULL)
+             < 0
       || build ("lib", "worldw", NULL) < 0 || build ("lib", "groupw", NULL) < 0
       || build ("lib", "notroot", NULL) < 0
       || build ("lib", "oldsize", "-DP_OLD_SIZE", "-DP_CONCERN=MODRUN_CONCERN_CGROUPS", NULL) < 0
@@ -609,8 +637,8 @@ setup (void)
   if (build ("sel", "namespaces", "-DP_CONCERN=MODRUN_CONCERN_NAMESPACES", NULL) < 0
       || build ("sel", "mounts", "-DP_CONCERN=MODRUN_CONCERN_MOUNTS", NULL) < 0
       || build ("sel", "cgroups-v1", "-DP_CONCERN=MODRUN_CONCERN_CGROUPS", NULL) < 0
-      || build ("sel", "cgroups-v2", "-DP_CONCERN=MODRUN_CONCERN_CGROUPS", "-DP_PROBE_FAIL",
-                NULL) < 0
+      || build ("sel", "cgroups-v2", "-DP_CONCERN=MODRUN_CONCERN_CGROUPS", "-DP_PROBE_FAIL", NULL)
+             < 0
       || build ("sel", "cgroups-alt", "-DP_CONCERN=MODRUN_CONCERN_CGROUPS", NULL) < 0
       || build ("sel", "seccomp-x", "-DP_CONCERN=MODRUN_CONCERN_SECCOMP", NULL) < 0
       || build ("sel", "extra1", NULL) < 0 || build ("sel", "extra2", NULL) < 0

@@ -37,7 +37,7 @@
 static int
 crash (void)
 {
-  volatile int *volatile nowhere = (int *) 0;
+  volatile int *volatile nowhere = (int *)0;
 
   return *nowhere;
 }
@@ -45,14 +45,14 @@ crash (void)
 static int
 probe (struct modrun_container *c, void **data)
 {
-  (void) data;
+  (void)data;
 #if defined(P_PROBE_FAIL)
   return c->svc->error (c, 0, "needs a frobnicator on this host");
 #elif defined(P_PROBE_CRASH)
-  (void) c;
+  (void)c;
   return crash ();
 #else
-  (void) c;
+  (void)c;
   return 0;
 #endif
 }
@@ -79,9 +79,14 @@ struct old_plugin
 };
 
 MODRUN_PLUGIN_EXPORT const struct old_plugin ENTRY_OF (P_IDENT) = {
-  .head = { .magic = P_MAGIC, .abi_major = P_MAJOR, .abi_minor = P_MINOR,
-            .size = offsetof (struct modrun_plugin, validate), .concern = P_CONCERN,
-            .name = P_NAME, .version = "0.0-old", .probe = probe },
+  .head = { .magic = P_MAGIC,
+            .abi_major = P_MAJOR,
+            .abi_minor = P_MINOR,
+            .size = offsetof (struct modrun_plugin, validate),
+            .concern = P_CONCERN,
+            .name = P_NAME,
+            .version = "0.0-old",
+            .probe = probe },
   .poison = { 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1 },
 };
 #else
@@ -89,8 +94,8 @@ MODRUN_PLUGIN_EXPORT const struct old_plugin ENTRY_OF (P_IDENT) = {
 static int
 validate (struct modrun_container *c, void **data)
 {
-  (void) c;
-  (void) data;
+  (void)c;
+  (void)data;
 #ifdef P_VALIDATE_CRASH
   return crash ();
 #else
@@ -104,29 +109,29 @@ prepare (struct modrun_container *c, void **data)
   int64_t limit = 0;
   int ret;
 
-  (void) data;
-  ret = c->svc->get_int (c, modrun_json_path (c->config, "linux.resources"),
-                         "linux.resources", "limit", &limit);
+  (void)data;
+  ret = c->svc->get_int (c, modrun_json_path (c->config, "linux.resources"), "linux.resources",
+                         "limit", &limit);
   if (ret < 0)
     return ret;
   if (ret > 0 && limit < 100)
-    return c->svc->error (c, 0, "linux.resources.limit: %lld is below 100", (long long) limit);
+    return c->svc->error (c, 0, "linux.resources.limit: %lld is below 100", (long long)limit);
   return 0;
 }
 
 static int
 parent_after_clone (struct modrun_container *c, void **data)
 {
-  (void) c;
-  (void) data;
+  (void)c;
+  (void)data;
   return -EIO;
 }
 
 static int
 destroy (struct modrun_container *c, void **data)
 {
-  *data = (void *) ((uintptr_t) *data + 1);
-  c->svc->log (c, MODRUN_LOG_DEBUG, "destroy number %u", (unsigned int) (uintptr_t) *data);
+  *data = (void *)((uintptr_t)*data + 1);
+  c->svc->log (c, MODRUN_LOG_DEBUG, "destroy number %u", (unsigned int)(uintptr_t)*data);
   return c->svc->error (c, EBUSY, "release");
 }
 
