@@ -563,7 +563,13 @@ load_namespaces (struct modrun_container *c, const modrun_json *linux_obj, struc
       if (type == NULL || type->type != MODRUN_JSON_STRING)
         continue;
       if (strcmp (type->string, "mount") == 0)
-        spec->mountns = true;
+        {
+          const modrun_json *path = modrun_json_get (arr->items[i], "path");
+
+          spec->mountns = true;
+          spec->mountns_joined
+              = path != NULL && path->type == MODRUN_JSON_STRING && path->string[0] != '\0';
+        }
       else if (strcmp (type->string, "user") == 0)
         spec->userns = true;
       else if (strcmp (type->string, "network") == 0)
