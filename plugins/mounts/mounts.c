@@ -63,7 +63,15 @@ mounts_child_rootfs (struct modrun_container *c, void **data)
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   ret = spec_of (c, data, &spec);
-  return ret < 0 ? ret : mnt_child_rootfs (c, spec);
+  if (ret < 0)
+    return ret;
+  if (spec->mountns_joined)
+    {
+      c->svc->log (c, MODRUN_LOG_DEBUG,
+                   "mounts: the container joins an existing mount namespace: nothing to mount");
+      return 0;
+    }
+  return mnt_child_rootfs (c, spec);
 }
 
 static int
@@ -75,7 +83,9 @@ mounts_child_after_pivot (struct modrun_container *c, void **data)
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   ret = spec_of (c, data, &spec);
-  return ret < 0 ? ret : mnt_child_after_pivot (c, spec);
+  if (ret < 0 || spec->mountns_joined)
+    return ret;
+  return mnt_child_after_pivot (c, spec);
 }
 
 static int

@@ -61,10 +61,11 @@ struct mnt_spec
   size_t n_readonly;
   unsigned long root_prop; /* MS_* of linux.rootfsPropagation, 0 when absent */
   bool root_readonly;
-  bool mountns;  /* linux.namespaces has a mount namespace */
-  bool userns;   /* ... a user namespace */
-  bool netns;    /* ... a network namespace */
-  bool cgroupns; /* ... a cgroup namespace */
+  bool mountns;        /* linux.namespaces has a mount namespace */
+  bool mountns_joined; /* ... given by path: its mounts are already made */
+  bool userns;         /* ... a user namespace */
+  bool netns;          /* ... a network namespace */
+  bool cgroupns;       /* ... a cgroup namespace */
 };
 
 /* config.c */
