@@ -94,7 +94,7 @@ fail ()
 # diag MESSAGE...: each line of the message as a TAP comment.
 diag ()
 {
-  printf '%s\n' "$*" | sed 's/^/# /'
+  printf '%s\n' "$@" | sed 's/^/# /'
 }
 
 # skip REASON [COUNT]
@@ -136,7 +136,7 @@ assert_eq ()
     pass "$3"
   else
     fail "$3"
-    diag "   got: $1" "" "expected: $2"
+    diag "     got: $1" "expected: $2"
     return 1
   fi
 }
@@ -208,7 +208,7 @@ test_cgroup_parents ()
 # Everything this test left behind, one line each; empty when clean.
 list_leftovers ()
 {
-  local d id parents pid
+  local d h id parents pid
   for d in "$TEST_ROOT"/*/; do
     [ -d "$d" ] || continue
     id=$(basename "$d")
@@ -218,7 +218,8 @@ list_leftovers ()
   if [ -n "$parents" ]; then
     # Each cgroup once, with the hierarchies holding it.
     for d in $parents; do
-      find "$d" -mindepth 1 -type d | sed "s|^${d%/modrun-test*}\(/.*\)|\1 $(basename "${d%/modrun-test*}")|"
+      h=${d%/modrun-test*}
+      find "$d" -mindepth 1 -type d | sed "s|^$h\(/.*\)|\1 $(basename "$h")|"
     done | awk '{ h[$1] = h[$1] " " $2 } END { for (c in h) print "cgroup " c " (in" h[c] ")" }' |
       sort
     for pid in $(find $parents -name cgroup.procs -exec cat {} + 2>/dev/null | sort -nu); do
@@ -314,8 +315,8 @@ cleanup_test ()
     diag "planned $TAP_PLANNED tests but ran $TAP_COUNT"
     TAP_FAILED=$((TAP_FAILED + 1))
   fi
-  diag "$TEST_NAME: $((TAP_COUNT - TAP_FAILED - TAP_SKIPPED)) passed," \
-    "$TAP_FAILED failed, $TAP_SKIPPED skipped ($RUNTIME_NAME)"
+  local passed=$((TAP_COUNT - TAP_FAILED - TAP_SKIPPED))
+  diag "$TEST_NAME: $passed passed, $TAP_FAILED failed, $TAP_SKIPPED skipped ($RUNTIME_NAME)"
   if [ "$TAP_FAILED" -gt 0 ] || [ "$status" != 0 ]; then
     exit 1
   fi

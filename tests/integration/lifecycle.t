@@ -76,7 +76,7 @@ assert_eq "$RUN_STATUS" 7 "run exits with the program's exit code (7)"
 cfg '.process.args = ["/bin/mrtest", "report"]'
 run_ctr r2
 assert_eq "$RUN_STATUS" 0 "run exits 0 when the program does" || diag "$RUN_STDERR"
-assert_match "$RUN_STDOUT" "^pid: 1$" "run passes the program's stdout; it is pid 1 of its namespace"
+assert_match "$RUN_STDOUT" "^pid: 1$" "run passes the program's stdout; it is pid 1 in there"
 assert_eq "$RUN_STDERR" "" "a successful run writes nothing on stderr"
 
 # Without a pid namespace, the program can kill itself with any signal.
