@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <dirent.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -423,6 +424,26 @@ check_desc (const char *name, const char *path, const char *sym, const struct mo
 
 /* Loading. */
 
+/* libltdl reports the last of its loaders to fail, which says "file not
+ * found" for a file that is there but broken; the dynamic linker says why. */
+static const char *
+dlopen_error (const char *proc)
+{
+  size_t len = strlen (proc);
+  void *h = dlopen (proc, RTLD_NOW | RTLD_LOCAL);
+  const char *e;
+
+  if (h != NULL)
+    {
+      dlclose (h);
+      return NULL;
+    }
+  e = dlerror ();
+  if (e != NULL && strncmp (e, proc, len) == 0 && strncmp (e + len, ": ", 2) == 0)
+    e += len + 2;
+  return e;
+}
+
 static int
 open_handle (const char *name, const char *path, int fd, lt_dlhandle *out, mr_error **err)
 {
@@ -440,9 +461,12 @@ open_handle (const char *name, const char *path, int fd, lt_dlhandle *out, mr_er
   if (h == NULL)
     {
       const char *e = lt_dlerror ();
+      const char *why = dlopen_error (proc);
 
       return fail_as (err, ENOEXEC, "plugin \"%s\" (%s): cannot load: %s", name, path,
-                      e ? e : "unknown error");
+                      why ? why
+                      : e ? e
+                          : "unknown error");
     }
   *out = h;
   return 0;

@@ -153,7 +153,8 @@ test_refused (void)
                   "a file not owned by root is refused");
   expect_refused ("opendir", "good", "is writable by others",
                   "a plugin in a world-writable directory is refused");
-  expect_refused ("lib", "notelf", "cannot load", "a file that is not a shared object is refused");
+  expect_refused ("lib", "notelf", "cannot load: invalid ELF header",
+                  "a file that is not a shared object is refused");
 
   setenv ("MODRUN_PLUGIN_PATH", "/nonexistent-a:/nonexistent-b", 1);
   ok (mr_plugin_load ("nope", &p, &err) < 0
@@ -629,8 +630,10 @@ setup (void)
   snprintf (sub, sizeof (sub), "%s/lib/notelf.so", dir);
   {
     cleanup_error mr_error *err = NULL;
+    char junk[256];
 
-    if (mr_write_file (sub, "not an ELF\n", 11, 0755, &err) < 0)
+    memset (junk, '#', sizeof (junk));
+    if (mr_write_file (sub, junk, sizeof (junk), 0755, &err) < 0)
       return -1;
   }
 
