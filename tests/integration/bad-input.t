@@ -46,8 +46,8 @@ bad_config "process.args a string" "process\.args: expected .*array.*, got strin
 bad_config "process.args empty" "process\.args: .*non-empty" '.process.args = []'
 bad_config "process.user.uid a string" "process\.user\.uid: expected .*integer.*, got string" \
   '.process.user.uid = "0"'
-bad_config "process.env[1] a number" "process\.env\[1\]: expected .*string.*, got (number|integer)" \
-  '.process.env[1] = 3'
+bad_config "process.env[1] a number" \
+  "process\.env\[1\]: expected .*string.*, got (number|integer)" '.process.env[1] = 3'
 bad_config "process.cwd relative" "process\.cwd: expected an absolute path" '.process.cwd = "tmp"'
 bad_config "root.readonly a string" "root\.readonly: expected .*bool.*, got string" \
   '.root.readonly = "yes"'
