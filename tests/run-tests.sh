@@ -86,7 +86,7 @@ build_and_check ()
       "with no failed test point: counted as one failure" >&2
     failed=1
   fi
-  find "$dir/tests" -name '*.log' -print0 2>/dev/null |
+  find "$dir/tests" -name '*.log' ! -name test-suite.log -print0 2>/dev/null |
     xargs -0 -r grep -l -E '^(not ok|Bail out!)|^ERROR:' 2>/dev/null |
     sed 's|^|run-tests.sh: failures in |' >&2
   echo "$(basename "$dir"): $passed passed, $failed failed, $skipped skipped"

@@ -226,7 +226,7 @@ print_links (const char *dir, const char *prefix, int inode)
   struct dirent **names = NULL;
   int n, i;
 
-  n = scandir (dir, &names, NULL, alphasort);
+  n = scandir (dir, &names, NULL, versionsort);
   if (n < 0)
     {
       printf ("%s: error %s\n", prefix, errname (errno));
