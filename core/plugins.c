@@ -840,6 +840,24 @@ mr_plugins_run (struct mr_plugin_set *set, struct modrun_container *c, size_t of
 }
 
 int
+mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
+                        const char *stage, modrun_concern concern, bool only, mr_error **err)
+{
+  size_t i;
+  int ret;
+
+  for (i = 0; i < set->n; i++)
+    {
+      if ((set->items[i].desc->concern == concern) != only)
+        continue;
+      ret = run_stage (&set->items[i], c, offset, stage, err);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+int
 mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err)
 {
   int first = 0;
@@ -1254,6 +1272,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
   entry_new (&s, "namespaces", MODRUN_CONCERN_NAMESPACES, -1);
   entry_new (&s, "mounts", MODRUN_CONCERN_MOUNTS, -1);
   entry_new (&s, NULL, MODRUN_CONCERN_CGROUPS, -1);
+  if (config != NULL && concern_needed (config, MODRUN_CONCERN_SECCOMP))
+    entry_new (&s, "seccomp", MODRUN_CONCERN_SECCOMP, -1);
 
   if (selection != NULL && *selection != '\0')
     ret = apply_selection (&s, "--plugins", 0, selection, false, cf, err);
@@ -1285,6 +1305,11 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     }
 
   ret = resolve (&s, set, err);
+  if (ret == 0 && config != NULL && concern_needed (config, MODRUN_CONCERN_SECCOMP)
+      && mr_plugins_find (set, MODRUN_CONCERN_SECCOMP) == NULL)
+    ret = fail_as (err, EINVAL,
+                   "config.json: linux.seccomp is set, but the plugin selection has no seccomp "
+                   "plugin: refusing to run the container without its filter");
 
 out:
   selecting_free (&s);

@@ -2,6 +2,7 @@
 #ifndef MODRUN_PLUGINS_H
 #define MODRUN_PLUGINS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include <modrun/plugin.h>
@@ -58,6 +59,11 @@ void mr_plugins_unload (struct mr_plugin_set *set);
  * stops at the first failure: the error reads "PLUGIN: STAGE: message". */
 int mr_plugins_run (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
                     const char *stage, mr_error **err);
+/* The same for the plugins of CONCERN only (ONLY true), or for all the
+ * others (ONLY false). */
+int mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
+                            const char *stage, modrun_concern concern, bool only,
+                            mr_error **err);
 /* Destroy in reverse order; every plugin runs even when one fails; the
  * first error is returned. */
 int mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err);

@@ -228,13 +228,22 @@ child_main (struct spawn *s)
     {
       if (mr_process_prepare (proc, s->c.id, s->opts->no_new_keyring, &err) < 0)
         child_fail (s, err);
+      /* Without no_new_privs, installing a seccomp filter takes
+       * CAP_SYS_ADMIN: it goes in while the init still has it. */
+      if (!proc->no_new_privileges
+          && mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                                     MODRUN_CONCERN_SECCOMP, true, &err)
+               < 0)
+        child_fail (s, err);
       if (mr_process_set_credentials (proc, &err) < 0)
         child_fail (s, err);
       if (mr_process_find_executable (proc, &exe, &err) < 0)
         child_fail (s, err);
     }
 
-  if (mr_plugins_run (&s->plugins, &s->c, MR_STAGE (child_before_exec), &err) < 0)
+  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                              MODRUN_CONCERN_SECCOMP, false, &err)
+      < 0)
     child_fail (s, err);
 
   if (send (s->sync_fd, &ready, 1, MSG_NOSIGNAL) < 0)
@@ -252,6 +261,16 @@ child_main (struct spawn *s)
   if (!proc->present)
     {
       dprintf (STDERR_FILENO, "modrun: config.json: process is required to start the container\n");
+      _exit (1);
+    }
+  /* With no_new_privs the filter goes in last, so that the runtime makes as
+   * few syscalls as possible under it. */
+  if (proc->no_new_privileges
+      && mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                                 MODRUN_CONCERN_SECCOMP, true, &err)
+           < 0)
+    {
+      dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
       _exit (1);
     }
   mr_process_close_fds (s->opts->preserve_fds, -1);
