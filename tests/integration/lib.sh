@@ -268,7 +268,7 @@ wait_status ()
 # The cleaning at exit: kill, delete, detach, remove; report what it found.
 cleanup_test ()
 {
-  local status=$? left d id pid h
+  local left d id pid h i passed
   trap - EXIT
   [ "$TAP_DONE" = skipped ] && { rm -rf "$TEST_TMP"; exit 0; }
   left=$(list_leftovers)
@@ -315,9 +315,13 @@ cleanup_test ()
     diag "planned $TAP_PLANNED tests but ran $TAP_COUNT"
     TAP_FAILED=$((TAP_FAILED + 1))
   fi
-  local passed=$((TAP_COUNT - TAP_FAILED - TAP_SKIPPED))
+  passed=$((TAP_COUNT - TAP_FAILED - TAP_SKIPPED))
   diag "$TEST_NAME: $passed passed, $TAP_FAILED failed, $TAP_SKIPPED skipped ($RUNTIME_NAME)"
-  if [ "$TAP_FAILED" -gt 0 ] || [ "$status" != 0 ]; then
+  # Failed test points are in the TAP stream already; a non-zero status
+  # says the script itself went wrong: it bailed out or ran other than its
+  # plan (ended early, say).
+  if [ "$TAP_DONE" = bailed ] ||
+    { [ -n "$TAP_PLANNED" ] && [ "$TAP_PLANNED" != "$TAP_COUNT" ]; }; then
     exit 1
   fi
   exit 0
