@@ -217,11 +217,7 @@ absolute_path (const char *path, char **out, mr_error **err)
 
 /* Help texts. */
 
-#ifdef MODRUN_HAVE_PLUGINS_CMD
 #define PLUGINS_HELP_LINE "  plugins   list the plugins found and which ones would be used\n"
-#else
-#define PLUGINS_HELP_LINE ""
-#endif
 
 static const char global_usage[]
     = "Usage: modrun [global options] command [command options] [arguments...]\n"
@@ -319,7 +315,6 @@ static const char spec_usage[]
       "  --bundle DIR, -b DIR   bundle directory (default: the current directory)\n"
       "  --rootless             a configuration for a container of an unprivileged user\n";
 
-#ifdef MODRUN_HAVE_PLUGINS_CMD
 static const char plugins_usage[]
     = "Usage: modrun plugins [options]\n"
       "\n"
@@ -328,7 +323,6 @@ static const char plugins_usage[]
       "\n"
       "Options:\n"
       "  --format FORMAT   table (default) or json\n";
-#endif
 
 static const char help_usage[] = "Usage: modrun help [command]\n"
                                  "\n"
@@ -538,7 +532,6 @@ cmd_spec (struct mr_runtime *rt, const struct command *cmd, const struct args *a
   return mr_spec (bundle, rootless, err);
 }
 
-#ifdef MODRUN_HAVE_PLUGINS_CMD
 static int
 cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
@@ -550,7 +543,6 @@ cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args
       format = a->opts[i].value;
   return mr_plugins_cmd (rt->plugins, format, err);
 }
-#endif
 
 static int
 cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
@@ -600,9 +592,7 @@ static const struct opt list_opts[] = {
 static const struct opt spec_opts[] = {
   { "bundle", 'b', true, OPT_BUNDLE }, { "rootless", 0, false, OPT_ROOTLESS }, HELP_OPT, END_OPT
 };
-#ifdef MODRUN_HAVE_PLUGINS_CMD
 static const struct opt plugins_opts[] = { { "format", 0, true, OPT_FORMAT }, HELP_OPT, END_OPT };
-#endif
 
 static const struct command commands[] = {
   { "create", create_usage, create_opts, 1, 1, cmd_create_or_run },
@@ -613,9 +603,7 @@ static const struct command commands[] = {
   { "delete", delete_usage, delete_opts, 1, 1, cmd_delete },
   { "list", list_usage, list_opts, 0, 0, cmd_list },
   { "spec", spec_usage, spec_opts, 0, 0, cmd_spec },
-#ifdef MODRUN_HAVE_PLUGINS_CMD
   { "plugins", plugins_usage, plugins_opts, 0, 0, cmd_plugins },
-#endif
   { "help", help_usage, help_only_opts, 0, 1, cmd_help },
   { NULL, NULL, NULL, 0, 0, NULL },
 };
