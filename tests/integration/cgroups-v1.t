@@ -36,7 +36,7 @@ RESOURCES='{
   "cpu": {"shares": 512, "quota": 20000, "period": 100000, "cpus": "0", "mems": "0"},
   "pids": {"limit": 16},
   "devices": [{"allow": false, "access": "rwm"},
-              {"allow": false, "type": "c", "major": 1, "minor": 3, "access": "rwm"}]
+              {"allow": false, "type": "c", "major": 1, "minor": 7, "access": "rwm"}]
 }'
 # Without a cgroup namespace the container sees its full path in
 # /proc/self/cgroup, which tells which cgroup it was put in.
@@ -78,7 +78,7 @@ assert_eq "$(cat "$CPUSET$d/cpuset.cpus") $(cat "$CPUSET$d/cpuset.mems")" "0 0" 
 assert_eq "$(cat "$PIDS$d/pids.max")" 16 "pids.max"
 devs=$(cat "$DEVICES$d/devices.list")
 assert_match "$devs" "^c 1:5 rwm\$" "devices.list allows the default /dev/zero"
-assert_no_match "$devs" "^(c 1:3 |a )" "devices.list keeps /dev/null denied"
+assert_no_match "$devs" "^(c 1:7 |a )" "devices.list keeps the denied /dev/full out"
 pid=$(ctr_pid c1)
 assert_match "$(cat "$MEM$d/cgroup.procs")" "^$pid\$" "the init is in the memory cgroup"
 
@@ -110,7 +110,8 @@ n=$(printf '%s\n' "$RUN_STDOUT" | sed -n 's/^forks: //p')
 ok $? "forks stop at pids.max 16 (made ${n:-none})"
 assert_match "$RUN_STDOUT" "^fork-error: EAGAIN\$" "the failed fork says EAGAIN"
 
-cfg '.process.args = ["/bin/mrtest", "open", "/dev/null", "w"]'
+cfg '.process.args = ["/bin/mrtest", "open", "/dev/null", "w"]
+     | .linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3}]'
 run_ctr c2
 assert_eq "$RUN_STATUS $RUN_STDOUT" "1 error: EPERM" "opening /dev/null denied by a rule fails"
 
