@@ -11,7 +11,9 @@
 
 #include "mounts.h"
 
-/* The checked config: made by validate, inherited by the child. */
+/* The checked config, kept in DATA for the child's two stages. The parent
+ * keeps nothing: validate reads it only to check it, so no copy outlives a
+ * process that never runs destroy. */
 static int
 spec_of (struct modrun_container *c, void **data, struct mnt_spec **spec)
 {
@@ -48,10 +50,15 @@ static int
 mounts_validate (struct modrun_container *c, void **data)
 {
   struct mnt_spec *spec;
+  int ret;
 
+  (void) data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
-  return spec_of (c, data, &spec);
+  ret = mnt_spec_load (c, &spec);
+  if (ret == 0)
+    mnt_spec_free (spec);
+  return ret;
 }
 
 static int
