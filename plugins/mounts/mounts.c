@@ -52,7 +52,7 @@ mounts_validate (struct modrun_container *c, void **data)
   struct mnt_spec *spec;
   int ret;
 
-  (void) data;
+  (void)data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   ret = mnt_spec_load (c, &spec);
