@@ -41,7 +41,7 @@ cgroups_v1_probe (struct modrun_container *c, void **data)
 {
   cleanup_cg1_host struct cg1_host host = { 0 };
 
-  (void) data;
+  (void)data;
   return load (c, &host, false);
 }
 
@@ -52,7 +52,7 @@ cgroups_v1_validate (struct modrun_container *c, void **data)
   const modrun_json *res;
   int ret;
 
-  (void) data;
+  (void)data;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
   return cg1_validate_resources (c, &host, res);
@@ -65,7 +65,7 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
   const modrun_json *res;
   int ret;
 
-  (void) data;
+  (void)data;
   /* An exec joins the cgroups of its container; they are not its own to
    * make, nor to record. */
   if (c->command == MODRUN_CMD_EXEC)
@@ -91,11 +91,11 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
   size_t i;
   int ret;
 
-  (void) data;
+  (void)data;
   ret = load (c, &host, true);
   if (ret < 0)
     return ret;
-  snprintf (pid, sizeof (pid), "%d", (int) c->pid);
+  snprintf (pid, sizeof (pid), "%d", (int)c->pid);
   for (i = 0; i < host.n; i++)
     {
       ret = cg1_write (c, host.h[i].dir, "cgroup.procs", pid);
@@ -108,7 +108,7 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
 static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
-  (void) data;
+  (void)data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   return cg1_destroy_dirs (c);
@@ -120,9 +120,8 @@ cgroups_v1_update (struct modrun_container *c, void **data, const modrun_json *r
   cleanup_cg1_host struct cg1_host host = { 0 };
   int ret;
 
-  (void) data;
-  if ((ret = load (c, &host, true)) < 0
-      || (ret = cg1_validate_resources (c, &host, resources)) < 0)
+  (void)data;
+  if ((ret = load (c, &host, true)) < 0 || (ret = cg1_validate_resources (c, &host, resources)) < 0)
     return ret;
   return cg1_apply_resources (c, &host, resources, false);
 }
@@ -141,14 +140,14 @@ freeze (struct modrun_container *c, bool frozen)
 static int
 cgroups_v1_pause (struct modrun_container *c, void **data)
 {
-  (void) data;
+  (void)data;
   return freeze (c, true);
 }
 
 static int
 cgroups_v1_resume (struct modrun_container *c, void **data)
 {
-  (void) data;
+  (void)data;
   return freeze (c, false);
 }
 
@@ -158,7 +157,7 @@ cgroups_v1_stats (struct modrun_container *c, void **data, modrun_json *out)
   cleanup_cg1_host struct cg1_host host = { 0 };
   int ret = load (c, &host, true);
 
-  (void) data;
+  (void)data;
   if (ret < 0)
     return ret;
   return cg1_stats (c, &host, out);
@@ -170,7 +169,7 @@ cgroups_v1_kill_all (struct modrun_container *c, void **data, int signo)
   cleanup_cg1_host struct cg1_host host = { 0 };
   int ret = load (c, &host, true);
 
-  (void) data;
+  (void)data;
   if (ret < 0)
     return ret;
   return cg1_kill_all (c, &host, signo);
@@ -182,7 +181,7 @@ cgroups_v1_list_pids (struct modrun_container *c, void **data, pid_t **pids, siz
   cleanup_cg1_host struct cg1_host host = { 0 };
   int ret = load (c, &host, true);
 
-  (void) data;
+  (void)data;
   if (ret < 0)
     return ret;
   return cg1_pids (c, &host, pids, n);
@@ -193,7 +192,7 @@ cgroups_v1_features (struct modrun_container *c, modrun_json *out)
 {
   const struct modrun_services *svc = c->svc;
   cleanup_cg1_host struct cg1_host host = { 0 };
-  modrun_json *linux_obj = (modrun_json *) modrun_json_get (out, "linux");
+  modrun_json *linux_obj = (modrun_json *)modrun_json_get (out, "linux");
   modrun_json *cg;
   bool rdma = false;
 
@@ -207,8 +206,7 @@ cgroups_v1_features (struct modrun_container *c, modrun_json *out)
     return svc->error (c, ENOMEM, "features: linux");
   cg = svc->json_add (linux_obj, "cgroup", MODRUN_JSON_OBJECT);
   if (cg == NULL || svc->json_add_bool (cg, "v1", 1) < 0 || svc->json_add_bool (cg, "v2", 0) < 0
-      || svc->json_add_bool (cg, "systemd", 0) < 0
-      || svc->json_add_bool (cg, "systemdUser", 0) < 0
+      || svc->json_add_bool (cg, "systemd", 0) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
       || svc->json_add_bool (cg, "rdma", rdma) < 0)
     return svc->error (c, ENOMEM, "features: linux.cgroup");
   return 0;
@@ -219,8 +217,7 @@ MODRUN_PLUGIN_EXPORT const struct modrun_plugin MODRUN_PLUGIN_ENTRY (cgroups_v1)
   .concern = MODRUN_CONCERN_CGROUPS,
   .name = "cgroups-v1",
   .version = PACKAGE_VERSION,
-  .description = "cgroup v1 hierarchies (hybrid hosts included): linux.cgroupsPath, "
-                 "linux.resources",
+  .description = "linux.cgroupsPath and linux.resources on cgroup v1 and hybrid hosts",
   .probe = cgroups_v1_probe,
   .validate = cgroups_v1_validate,
   .prepare = cgroups_v1_prepare,

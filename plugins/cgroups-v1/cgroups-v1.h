@@ -61,8 +61,7 @@ const char *cg1_controller_name (unsigned int bit);
 
 /* File access in cgroupfs. Errors are recorded through c->svc->error and
  * name the file and the value. */
-int cg1_write (struct modrun_container *c, const char *dir, const char *file,
-               const char *value);
+int cg1_write (struct modrun_container *c, const char *dir, const char *file, const char *value);
 int cg1_write_fd (struct modrun_container *c, int fd, const char *path, const char *value);
 int cg1_open_write (struct modrun_container *c, const char *dir, const char *file, char *path,
                     size_t len);
@@ -86,8 +85,8 @@ int cg1_validate_resources (struct modrun_container *c, struct cg1_host *host,
 /* CREATE: at create, where a cgroup prepare made has the kernel's defaults
  * (which need not be read back) and the device list is always set; else
  * an update, which changes only what RES names. */
-int cg1_apply_resources (struct modrun_container *c, struct cg1_host *host,
-                         const modrun_json *res, bool create);
+int cg1_apply_resources (struct modrun_container *c, struct cg1_host *host, const modrun_json *res,
+                         bool create);
 /* Copies cpuset.cpus and cpuset.mems down to directories that lack them;
  * RES (linux.resources, may be NULL) tells what the leaf gets anyway. */
 int cg1_cpuset_init (struct modrun_container *c, struct cg1_host *host, const modrun_json *res);

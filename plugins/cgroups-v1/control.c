@@ -25,7 +25,7 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 static void
@@ -56,7 +56,7 @@ freezer_state (struct cg1_hierarchy *h, char *buf, size_t len)
 {
   ssize_t n = cg1_read_small (h->dir, "freezer.state", buf, len);
 
-  return n < 0 ? (int) n : 0;
+  return n < 0 ? (int)n : 0;
 }
 
 int
@@ -69,8 +69,8 @@ cg1_freeze (struct modrun_container *c, struct cg1_host *host, bool frozen)
   int ret, round;
 
   if (h == NULL)
-    return c->svc->error (c, 0, "%s: the freezer controller is not mounted as cgroup v1 on "
-                          "this host",
+    return c->svc->error (c, 0,
+                          "%s: the freezer controller is not mounted as cgroup v1 on this host",
                           frozen ? "pause" : "resume");
   if (!frozen)
     return cg1_write (c, h->dir, "freezer.state", "THAWED");
@@ -142,7 +142,7 @@ collect_pids (const char *dir, struct pid_list *l, int depth)
   struct dirent *de;
   int ret;
 
-  if ((size_t) snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path))
+  if ((size_t)snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path))
     return -ENAMETOOLONG;
   ret = cg1_read_alloc (path, &text, NULL);
   if (ret < 0)
@@ -153,7 +153,7 @@ collect_pids (const char *dir, struct pid_list *l, int depth)
 
       if (end == p)
         break;
-      if (v > 0 && (ret = pid_list_add (l, (pid_t) v)) < 0)
+      if (v > 0 && (ret = pid_list_add (l, (pid_t)v)) < 0)
         break;
     }
   free (text);
@@ -165,10 +165,9 @@ collect_pids (const char *dir, struct pid_list *l, int depth)
     return errno == ENOENT ? 0 : -errno;
   while ((de = readdir (d)) != NULL && ret == 0)
     {
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0
-          || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if ((size_t) snprintf (path, sizeof (path), "%s/%s", dir, de->d_name) >= sizeof (path))
+      if ((size_t)snprintf (path, sizeof (path), "%s/%s", dir, de->d_name) >= sizeof (path))
         continue;
       ret = collect_pids (path, l, depth + 1);
       if (ret == -ENOENT)
@@ -268,8 +267,7 @@ cg1_kill_all (struct modrun_container *c, struct cg1_host *host, int signo)
         ret = tret;
     }
   if (ret >= 0 && froze && signo == SIGKILL)
-    for (round = 0; round < CG1_KILL_ROUNDS && (ret = signal_round (h, signo, &done)) > 0;
-         round++)
+    for (round = 0; round < CG1_KILL_ROUNDS && (ret = signal_round (h, signo, &done)) > 0; round++)
       ;
   free (done.v);
   if (ret < 0)
@@ -291,7 +289,7 @@ read_u64 (const char *dir, const char *file, int64_t *out)
   v = strtoull (buf, &end, 10);
   if (end == buf)
     return false;
-  *out = v > INT64_MAX ? INT64_MAX : (int64_t) v;
+  *out = v > INT64_MAX ? INT64_MAX : (int64_t)v;
   return true;
 }
 
@@ -364,9 +362,8 @@ memory_stats (struct modrun_container *c, struct cg1_hierarchy *h, modrun_json *
         continue;
       *sp = '\0';
       v = strtoull (sp + 1, NULL, 10);
-      if (c->svc->json_add_int (raw, line, v > INT64_MAX ? INT64_MAX : (int64_t) v) < 0
-          || (strcmp (line, "cache") == 0
-              && c->svc->json_add_int (mem, "cache", (int64_t) v) < 0))
+      if (c->svc->json_add_int (raw, line, v > INT64_MAX ? INT64_MAX : (int64_t)v) < 0
+          || (strcmp (line, "cache") == 0 && c->svc->json_add_int (mem, "cache", (int64_t)v) < 0))
         {
           free (text);
           return -ENOMEM;
@@ -404,7 +401,7 @@ cpu_stats (struct modrun_container *c, struct cg1_host *host, modrun_json *out)
 
               if (end == p)
                 break;
-              if (c->svc->json_add_int (percpu, NULL, (int64_t) v) < 0)
+              if (c->svc->json_add_int (percpu, NULL, (int64_t)v) < 0)
                 percpu = NULL;
             }
           free (text);
@@ -471,7 +468,7 @@ blkio_list (struct modrun_container *c, modrun_json *blkio, const char *key, con
       if (e == NULL || c->svc->json_add_int (e, "major", major) < 0
           || c->svc->json_add_int (e, "minor", minor) < 0
           || c->svc->json_add_string (e, "op", op) < 0
-          || c->svc->json_add_int (e, "value", (int64_t) v) < 0)
+          || c->svc->json_add_int (e, "value", (int64_t)v) < 0)
         arr = NULL;
     }
   free (text);
@@ -501,9 +498,11 @@ cg1_stats (struct modrun_container *c, struct cg1_host *host, modrun_json *out)
 
       if (blkio == NULL
           || blkio_list (c, blkio, "ioServiceBytesRecursive", h->dir,
-                         "blkio.throttle.io_service_bytes_recursive") < 0
+                         "blkio.throttle.io_service_bytes_recursive")
+                 < 0
           || blkio_list (c, blkio, "ioServicedRecursive", h->dir,
-                         "blkio.throttle.io_serviced_recursive") < 0)
+                         "blkio.throttle.io_serviced_recursive")
+                 < 0)
         ret = -ENOMEM;
     }
   if (ret < 0)

@@ -25,9 +25,9 @@ static const struct
   const char *name;
   unsigned int bit;
 } cg1_controllers[] = {
-  { "cpu", CG1_CPU },         { "cpuacct", CG1_CPUACCT }, { "cpuset", CG1_CPUSET },
-  { "memory", CG1_MEMORY },   { "devices", CG1_DEVICES }, { "freezer", CG1_FREEZER },
-  { "blkio", CG1_BLKIO },     { "pids", CG1_PIDS },       { "hugetlb", CG1_HUGETLB },
+  { "cpu", CG1_CPU },         { "cpuacct", CG1_CPUACCT },   { "cpuset", CG1_CPUSET },
+  { "memory", CG1_MEMORY },   { "devices", CG1_DEVICES },   { "freezer", CG1_FREEZER },
+  { "blkio", CG1_BLKIO },     { "pids", CG1_PIDS },         { "hugetlb", CG1_HUGETLB },
   { "net_cls", CG1_NET_CLS }, { "net_prio", CG1_NET_PRIO }, { "rdma", CG1_RDMA },
 };
 
@@ -50,7 +50,7 @@ cg1_controller_name (unsigned int bit)
 static void
 cg1_freep (void *p)
 {
-  free (*(void **) p);
+  free (*(void **)p);
 }
 
 #define cleanup_cg1_free __attribute__ ((cleanup (cg1_freep)))
@@ -99,10 +99,10 @@ unescape_mountinfo (char *s)
 
   while (*s)
     {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7'
-          && s[3] >= '0' && s[3] <= '7')
+      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0'
+          && s[3] <= '7')
         {
-          *out++ = (char) (((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
+          *out++ = (char)(((s[1] - '0') << 6) | ((s[2] - '0') << 3) | (s[3] - '0'));
           s += 4;
         }
       else
@@ -149,8 +149,7 @@ controllers_of (const char *super, unsigned int *mask)
  * FSTYPE SOURCE SUPEROPTS". Returns 1 for a cgroup mount, filling the
  * fields (pointing into LINE), 0 for any other. */
 static int
-parse_mountinfo_line (char *line, char **dev, char **root, char **mnt, char **fstype,
-                      char **super)
+parse_mountinfo_line (char *line, char **dev, char **root, char **mnt, char **fstype, char **super)
 {
   char *field[6], *save = NULL, *tok;
   int i;
@@ -188,8 +187,7 @@ struct cg1_seen
 
 static int
 add_hierarchy (struct modrun_container *c, struct cg1_host *host, struct cg1_seen **seen,
-               const char *dev, const char *root, const char *mnt, bool unified,
-               const char *super)
+               const char *dev, const char *root, const char *mnt, bool unified, const char *super)
 {
   bool top = strcmp (root, "/") == 0;
   struct cg1_hierarchy *h;
@@ -247,7 +245,7 @@ cg1_host_load (struct modrun_container *c, struct cg1_host *host)
   cleanup_cg1_free char *buf = NULL;
   cleanup_cg1_free struct cg1_seen *seen = NULL;
   char *line, *save = NULL;
-  size_t i, unified = (size_t) -1;
+  size_t i, unified = (size_t)-1;
   int ret;
 
   memset (host, 0, sizeof (*host));
@@ -260,8 +258,7 @@ cg1_host_load (struct modrun_container *c, struct cg1_host *host)
 
       if (!parse_mountinfo_line (line, &dev, &root, &mnt, &fstype, &super))
         continue;
-      ret = add_hierarchy (c, host, &seen, dev, root, mnt, strcmp (fstype, "cgroup2") == 0,
-                           super);
+      ret = add_hierarchy (c, host, &seen, dev, root, mnt, strcmp (fstype, "cgroup2") == 0, super);
       if (ret < 0)
         {
           cg1_host_clear (host);
@@ -274,7 +271,7 @@ cg1_host_load (struct modrun_container *c, struct cg1_host *host)
   for (i = 0; i < host->n; i++)
     if (host->h[i].unified)
       {
-        if (unified == (size_t) -1)
+        if (unified == (size_t)-1)
           unified = i;
         else
           {
@@ -288,13 +285,13 @@ cg1_host_load (struct modrun_container *c, struct cg1_host *host)
     struct cg1_hierarchy keep = { 0 };
     size_t out = 0;
 
-    if (unified != (size_t) -1)
+    if (unified != (size_t)-1)
       keep = host->h[unified];
     for (i = 0; i < host->n; i++)
       if (!host->h[i].unified)
         host->h[out++] = host->h[i];
     host->n_v1 = out;
-    if (unified != (size_t) -1)
+    if (unified != (size_t)-1)
       host->h[out++] = keep;
     host->n = out;
   }
@@ -315,13 +312,12 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
   while (*s)
     {
       const char *end = strchrnul (s, '/');
-      size_t n = (size_t) (end - s);
+      size_t n = (size_t)(end - s);
 
       if (n == 2 && s[0] == '.' && s[1] == '.')
         {
           free (res);
-          return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": \"..\" is not allowed",
-                                given);
+          return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": \"..\" is not allowed", given);
         }
       if (n > 0 && !(n == 1 && s[0] == '.'))
         {
@@ -335,10 +331,8 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
   if (p == res)
     {
       free (res);
-      return c->svc->error (c, 0,
-                            "linux.cgroupsPath: \"%s\" names the root cgroup; expected a "
-                            "cgroup of the container's own",
-                            given);
+      return c->svc->error (
+          c, 0, "linux.cgroupsPath: \"%s\" is the root cgroup; expected one below it", given);
     }
   *out = res;
   return 0;
@@ -360,11 +354,8 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
         return ret;
     }
   if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0,
-                          "linux.cgroupsPath: \"%s\": cgroups-v1 does not manage cgroups "
-                          "through systemd (--systemd-cgroup); expected a plain cgroupfs path "
-                          "without --systemd-cgroup",
-                          given ? given : "");
+    return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": %s", given ? given : "",
+                          "systemd cgroups are not supported by cgroups-v1");
   if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)
@@ -430,7 +421,7 @@ cg1_read_alloc (const char *path, char **out, size_t *len)
         }
       if (n == 0)
         break;
-      size += (size_t) n;
+      size += (size_t)n;
     }
   buf[size] = '\0';
   if (len)
@@ -446,7 +437,7 @@ cg1_read_small (const char *dir, const char *file, char *buf, size_t len)
   cleanup_cg1_close int fd = -1;
   ssize_t n;
 
-  if ((size_t) snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
+  if ((size_t)snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
     return -ENAMETOOLONG;
   fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
@@ -467,7 +458,7 @@ cg1_file_exists (const char *dir, const char *file)
 {
   char path[PATH_MAX];
 
-  if ((size_t) snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
+  if ((size_t)snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
     return false;
   return access (path, F_OK) == 0;
 }
@@ -478,7 +469,7 @@ cg1_open_write (struct modrun_container *c, const char *dir, const char *file, c
 {
   int fd;
 
-  if ((size_t) snprintf (path, len, "%s/%s", dir, file) >= len)
+  if ((size_t)snprintf (path, len, "%s/%s", dir, file) >= len)
     return c->svc->error (c, ENAMETOOLONG, "open %s/%s", dir, file);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -497,7 +488,7 @@ cg1_write_fd (struct modrun_container *c, int fd, const char *path, const char *
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return c->svc->error (c, errno, "write \"%s\" to %s", value, path);
-  if ((size_t) n != len)
+  if ((size_t)n != len)
     return c->svc->error (c, EIO, "write \"%s\" to %s: short write", value, path);
   return 0;
 }
@@ -508,7 +499,7 @@ cg1_write (struct modrun_container *c, const char *dir, const char *file, const 
   char path[PATH_MAX];
   cleanup_cg1_close int fd = -1;
 
-  if ((size_t) snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
+  if ((size_t)snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
     return c->svc->error (c, ENAMETOOLONG, "write \"%s\" to %s/%s", value, dir, file);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
@@ -555,7 +546,7 @@ record_save (struct modrun_container *c, const struct cg1_record *r)
   do
     n = write (fd, r->text ? r->text : "", r->len);
   while (n < 0 && errno == EINTR);
-  if (n < 0 || (size_t) n != r->len)
+  if (n < 0 || (size_t)n != r->len)
     return c->svc->error (c, n < 0 ? errno : EIO, "write %s", path);
   return 0;
 }
@@ -575,10 +566,9 @@ remove_children (const char *path, int depth)
     {
       char sub[PATH_MAX];
 
-      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0
-          || strcmp (de->d_name, "..") == 0)
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0)
         continue;
-      if ((size_t) snprintf (sub, sizeof (sub), "%s/%s", path, de->d_name) >= sizeof (sub))
+      if ((size_t)snprintf (sub, sizeof (sub), "%s/%s", path, de->d_name) >= sizeof (sub))
         continue;
       remove_children (sub, depth + 1);
       rmdir (sub);
@@ -592,7 +582,7 @@ now_ns (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (long long) ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
 /* rmdir that waits a little for exiting processes to leave. */
@@ -629,7 +619,7 @@ undo_created (struct cg1_record *r)
       r->text[r->len - 1] = '\0';
       end = strrchr (r->text, '\n');
       rmdir (end ? end + 1 : r->text);
-      r->len = end ? (size_t) (end - r->text) + 1 : 0;
+      r->len = end ? (size_t)(end - r->text) + 1 : 0;
     }
   r->text[0] = '\0';
 }
@@ -655,7 +645,7 @@ create_one (struct modrun_container *c, struct cg1_hierarchy *h, struct cg1_reco
   if (errno != ENOENT)
     return c->svc->error (c, errno, "create cgroup %s", h->dir);
 
-  if ((size_t) snprintf (buf, sizeof (buf), "%s", h->dir) >= sizeof (buf))
+  if ((size_t)snprintf (buf, sizeof (buf), "%s", h->dir) >= sizeof (buf))
     return c->svc->error (c, ENAMETOOLONG, "create cgroup %s", h->dir);
   for (p = buf + base + 1;; p++)
     {
@@ -773,7 +763,7 @@ cg1_destroy_dirs (struct modrun_container *c)
             if (ret < 0 && first == 0)
               first = ret;
           }
-        len = (size_t) (line - text);
+        len = (size_t)(line - text);
       }
   }
   return first;

@@ -114,9 +114,9 @@ struct cg1_device_rule
 };
 
 static const struct cg1_device_rule default_devices[] = {
-  { 'c', -1, -1, "m" },  { 'b', -1, -1, "m" },  { 'c', 1, 3, "rwm" },  { 'c', 1, 5, "rwm" },
-  { 'c', 1, 7, "rwm" },  { 'c', 1, 8, "rwm" },  { 'c', 1, 9, "rwm" },  { 'c', 5, 0, "rwm" },
-  { 'c', 5, 2, "rwm" },  { 'c', 136, -1, "rwm" },
+  { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },    { 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" },
+  { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },    { 'c', 1, 9, "rwm" }, { 'c', 5, 0, "rwm" },
+  { 'c', 5, 2, "rwm" }, { 'c', 136, -1, "rwm" },
 };
 
 static const char *
@@ -124,21 +124,29 @@ kind_name (enum cg1_kind k)
 {
   switch (k)
     {
-    case K_INT: return "an integer";
-    case K_UINT: return "a non-negative integer";
-    case K_UINT16: return "an integer from 0 to 65535";
-    case K_UINT32: return "an integer from 0 to 4294967295";
-    case K_PERCENT: return "an integer from 0 to 100";
-    case K_BOOL: return "a boolean";
-    case K_STRING: return "a string";
-    default: return "a value";
+    case K_INT:
+      return "an integer";
+    case K_UINT:
+      return "a non-negative integer";
+    case K_UINT16:
+      return "an integer from 0 to 65535";
+    case K_UINT32:
+      return "an integer from 0 to 4294967295";
+    case K_PERCENT:
+      return "an integer from 0 to 100";
+    case K_BOOL:
+      return "a boolean";
+    case K_STRING:
+      return "a string";
+    default:
+      return "a value";
     }
 }
 
 /* Reads member KEY of OBJ as KIND, type and range checked. */
 static int
-get_value (struct modrun_container *c, const modrun_json *obj, const char *where,
-           const char *key, enum cg1_kind kind, struct cg1_value *v)
+get_value (struct modrun_container *c, const modrun_json *obj, const char *where, const char *key,
+           enum cg1_kind kind, struct cg1_value *v)
 {
   const struct modrun_services *svc = c->svc;
   int64_t max = INT64_MAX;
@@ -184,7 +192,7 @@ get_value (struct modrun_container *c, const modrun_json *obj, const char *where
     max = 100;
   if (kind != K_INT && kind != K_BOOL && kind != K_STRING && (v->i < 0 || v->i > max))
     return svc->error (c, 0, "%s.%s: expected %s, got %lld", where, key, kind_name (kind),
-                       (long long) v->i);
+                       (long long)v->i);
   return 1;
 }
 
@@ -205,7 +213,7 @@ format_value (const struct cg1_value *v, enum cg1_kind kind, char *buf, size_t l
   if (kind == K_STRING || v->s != NULL)
     snprintf (buf, len, "%s", v->s);
   else
-    snprintf (buf, len, "%lld", (long long) v->i);
+    snprintf (buf, len, "%lld", (long long)v->i);
 }
 
 /* The hierarchy for BIT, or an error naming the field that needs it. */
@@ -216,8 +224,8 @@ need_controller (struct modrun_container *c, struct cg1_host *host, unsigned int
   struct cg1_hierarchy *h = cg1_host_find (host, bit);
 
   if (h == NULL)
-    return c->svc->error (c, 0, "%s%s%s: the %s controller is not mounted as cgroup v1 on "
-                          "this host",
+    return c->svc->error (c, 0,
+                          "%s%s%s: the %s controller is not mounted as cgroup v1 on this host",
                           where, key ? "." : "", key ? key : "", cg1_controller_name (bit));
   if (out)
     *out = h;
@@ -226,16 +234,16 @@ need_controller (struct modrun_container *c, struct cg1_host *host, unsigned int
 
 /* The file a field goes to on this host, or an error when it has none. */
 static int
-need_file (struct modrun_container *c, struct cg1_hierarchy *h, const char *where,
-           const char *key, const char *file, const char *alt, const char **out)
+need_file (struct modrun_container *c, struct cg1_hierarchy *h, const char *where, const char *key,
+           const char *file, const char *alt, const char **out)
 {
   if (cg1_file_exists (h->mount, file))
     *out = file;
   else if (alt != NULL && cg1_file_exists (h->mount, alt))
     *out = alt;
   else
-    return c->svc->error (c, 0, "%s.%s: this host cannot enforce it: %s/%s does not exist",
-                          where, key, h->mount, file);
+    return c->svc->error (c, 0, "%s.%s: this host cannot enforce it: %s/%s does not exist", where,
+                          key, h->mount, file);
   return 0;
 }
 
@@ -256,8 +264,8 @@ validate_fields (struct modrun_container *c, struct cg1_host *host, const modrun
             return ret;
           continue;
         }
-      if (f->zero_is_unset && ((f->kind == K_STRING && *v.s == '\0')
-                               || (f->kind != K_STRING && v.i == 0)))
+      if (f->zero_is_unset
+          && ((f->kind == K_STRING && *v.s == '\0') || (f->kind != K_STRING && v.i == 0)))
         continue;
       ret = need_controller (c, host, f->controller, where, f->key, &h);
       if (ret < 0)
@@ -276,8 +284,8 @@ validate_fields (struct modrun_container *c, struct cg1_host *host, const modrun
 
 /* Each item of array KEY of OBJ, checked to be an object. */
 static int
-get_list (struct modrun_container *c, const modrun_json *obj, const char *where,
-          const char *key, const modrun_json **out)
+get_list (struct modrun_container *c, const modrun_json *obj, const char *where, const char *key,
+          const modrun_json **out)
 {
   const modrun_json *arr = NULL;
   uint32_t i;
@@ -369,11 +377,13 @@ validate_blkio (struct modrun_container *c, struct cg1_host *host, const modrun_
         return ret;
       if (w.present
           && (ret = need_file (c, h, where, "weightDevice", "blkio.weight_device",
-                               "blkio.bfq.weight_device", &file)) < 0)
+                               "blkio.bfq.weight_device", &file))
+                 < 0)
         return ret;
       if (lw.present
-          && (ret = need_file (c, h, where, "weightDevice", "blkio.leaf_weight_device", NULL,
-                               &file)) < 0)
+          && (ret
+              = need_file (c, h, where, "weightDevice", "blkio.leaf_weight_device", NULL, &file))
+                 < 0)
         return ret;
       ret = 1;
     }
@@ -397,8 +407,9 @@ validate_blkio (struct modrun_container *c, struct cg1_host *host, const modrun_
       if (ret > 0)
         {
           if ((ret = need_controller (c, host, CG1_BLKIO, where, throttle_lists[k].key, &h)) < 0
-              || (ret = need_file (c, h, where, throttle_lists[k].key, throttle_lists[k].file,
-                                   NULL, &file)) < 0)
+              || (ret = need_file (c, h, where, throttle_lists[k].key, throttle_lists[k].file, NULL,
+                                   &file))
+                     < 0)
             return ret;
         }
     }
@@ -429,10 +440,9 @@ validate_hugetlb (struct modrun_container *c, struct cg1_host *host, const modru
           || (ret = get_required (c, arr->items[i], where, "limit", K_UINT, &v)) < 0)
         return ret;
       if (strchr (size.s, '/') != NULL
-          || (size_t) snprintf (file, sizeof (file), "hugetlb.%s.limit_in_bytes", size.s)
-               >= sizeof (file))
-        return c->svc->error (c, 0, "%s.pageSize: \"%s\" is not a huge page size", where,
-                              size.s);
+          || (size_t)snprintf (file, sizeof (file), "hugetlb.%s.limit_in_bytes", size.s)
+                 >= sizeof (file))
+        return c->svc->error (c, 0, "%s.pageSize: \"%s\" is not a huge page size", where, size.s);
       ret = need_file (c, h, where, "pageSize", file, NULL, &found);
       if (ret < 0)
         return ret;
@@ -497,8 +507,7 @@ validate_rdma (struct modrun_container *c, struct cg1_host *host, const modrun_j
 }
 
 int
-cg1_validate_resources (struct modrun_container *c, struct cg1_host *host,
-                        const modrun_json *res)
+cg1_validate_resources (struct modrun_container *c, struct cg1_host *host, const modrun_json *res)
 {
   const struct modrun_services *svc = c->svc;
   const modrun_json *obj;
@@ -507,15 +516,13 @@ cg1_validate_resources (struct modrun_container *c, struct cg1_host *host,
   if (res == NULL)
     return 0;
   if (res->type != MODRUN_JSON_OBJECT)
-    return svc->error (c, 0, WHERE ": expected object, got %s",
-                       modrun_json_type_name (res->type));
+    return svc->error (c, 0, WHERE ": expected object, got %s", modrun_json_type_name (res->type));
 
   ret = svc->get_object (c, res, WHERE, "unified", &obj);
   if (ret < 0)
     return ret;
   if (ret > 0 && obj->count > 0)
-    return svc->error (c, 0, WHERE ".unified: only supported by cgroup v2 backends; "
-                       "cgroups-v1 manages the cgroup v1 hierarchies");
+    return svc->error (c, 0, WHERE ".unified: only supported by cgroup v2 backends");
 
   ret = svc->get_object (c, res, WHERE, "memory", &obj);
   if (ret > 0)
@@ -534,8 +541,8 @@ cg1_validate_resources (struct modrun_container *c, struct cg1_host *host,
     return ret;
 
   if ((ret = validate_devices (c, host, res)) < 0 || (ret = validate_blkio (c, host, res)) < 0
-      || (ret = validate_hugetlb (c, host, res)) < 0
-      || (ret = validate_network (c, host, res)) < 0 || (ret = validate_rdma (c, host, res)) < 0)
+      || (ret = validate_hugetlb (c, host, res)) < 0 || (ret = validate_network (c, host, res)) < 0
+      || (ret = validate_rdma (c, host, res)) < 0)
     return ret;
   return 0;
 }
@@ -577,8 +584,8 @@ apply_fields (struct modrun_container *c, struct cg1_host *host, const modrun_js
         return ret;
       if (ret == 0)
         continue;
-      if (f->zero_is_unset && ((f->kind == K_STRING && *v.s == '\0')
-                               || (f->kind != K_STRING && v.i == 0)))
+      if (f->zero_is_unset
+          && ((f->kind == K_STRING && *v.s == '\0') || (f->kind != K_STRING && v.i == 0)))
         continue;
       h = cg1_host_find (host, f->controller);
       if (h == NULL)
@@ -594,8 +601,7 @@ apply_fields (struct modrun_container *c, struct cg1_host *host, const modrun_js
  * when both change, the one that keeps that true goes first: the swap
  * limit first when it grows, the memory limit first when it shrinks. */
 static int
-apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_json *mem,
-              bool fresh)
+apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_json *mem, bool fresh)
 {
   const char *where = WHERE ".memory";
   struct cg1_hierarchy *h = cg1_host_find (host, CG1_MEMORY);
@@ -611,8 +617,7 @@ apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_js
   limit.present = limit.present && limit.i != 0;
   swap.present = swap.present && swap.i != 0;
   if ((limit.present || swap.present) && h == NULL)
-    return need_controller (c, host, CG1_MEMORY, where, limit.present ? "limit" : "swap",
-                            NULL);
+    return need_controller (c, host, CG1_MEMORY, where, limit.present ? "limit" : "swap", NULL);
   /* -1 is what a new cgroup has, and all there is without swap accounting. */
   if (swap.present && swap.i == -1
       && (fresh || !cg1_file_exists (h->dir, "memory.memsw.limit_in_bytes")))
@@ -630,8 +635,7 @@ apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_js
           swap_first = n > 0 && strtoll (cur, NULL, 10) < swap.i;
         }
     }
-  if (swap.present && swap_first
-      && (ret = write_field (c, h, &memory_fields[MEM_SWAP], &swap)) < 0)
+  if (swap.present && swap_first && (ret = write_field (c, h, &memory_fields[MEM_SWAP], &swap)) < 0)
     return ret;
   if (limit.present && (ret = write_field (c, h, &memory_fields[MEM_LIMIT], &limit)) < 0)
     return ret;
@@ -660,7 +664,7 @@ apply_pids (struct modrun_container *c, struct cg1_host *host, const modrun_json
     return need_controller (c, host, CG1_PIDS, WHERE ".pids", "limit", NULL);
   if (v.i < 0)
     return cg1_write (c, h->dir, "pids.max", "max");
-  snprintf (buf, sizeof (buf), "%lld", (long long) v.i);
+  snprintf (buf, sizeof (buf), "%lld", (long long)v.i);
   return cg1_write (c, h->dir, "pids.max", buf);
 }
 
@@ -681,9 +685,9 @@ device_line (char type, int64_t major, int64_t minor, const char *access, char *
   char maj[24] = "*", min[24] = "*";
 
   if (major >= 0)
-    snprintf (maj, sizeof (maj), "%lld", (long long) major);
+    snprintf (maj, sizeof (maj), "%lld", (long long)major);
   if (minor >= 0)
-    snprintf (min, sizeof (min), "%lld", (long long) minor);
+    snprintf (min, sizeof (min), "%lld", (long long)minor);
   if (type == 'a')
     snprintf (buf, len, "a");
   else
@@ -826,8 +830,8 @@ apply_device_list (struct modrun_container *c, struct cg1_hierarchy *h, const mo
         continue;
       device_number (e, "major", &major);
       device_number (e, "minor", &minor);
-      snprintf (line, sizeof (line), "%lld:%lld %lld%s", (long long) major, (long long) minor,
-                (long long) v->integer, suffix);
+      snprintf (line, sizeof (line), "%lld:%lld %lld%s", (long long)major, (long long)minor,
+                (long long)v->integer, suffix);
       ret = cg1_write (c, h->dir, file, line);
       if (ret < 0)
         return ret;
@@ -887,7 +891,7 @@ apply_hugetlb (struct modrun_container *c, struct cg1_host *host, const modrun_j
       if (size == NULL || size->type != MODRUN_JSON_STRING || limit == NULL
           || limit->type != MODRUN_JSON_INTEGER)
         continue;
-      snprintf (value, sizeof (value), "%lld", (long long) limit->integer);
+      snprintf (value, sizeof (value), "%lld", (long long)limit->integer);
       snprintf (file, sizeof (file), "hugetlb.%s.limit_in_bytes", size->string);
       ret = cg1_write (c, h->dir, file, value);
       if (ret < 0)
@@ -922,7 +926,7 @@ apply_network (struct modrun_container *c, struct cg1_host *host, const modrun_j
       if (name == NULL || name->type != MODRUN_JSON_STRING || p == NULL
           || p->type != MODRUN_JSON_INTEGER)
         continue;
-      snprintf (line, sizeof (line), "%s %lld", name->string, (long long) p->integer);
+      snprintf (line, sizeof (line), "%s %lld", name->string, (long long)p->integer);
       ret = cg1_write (c, h->dir, "net_prio.ifpriomap", line);
       if (ret < 0)
         return ret;
@@ -949,11 +953,10 @@ apply_rdma (struct modrun_container *c, struct cg1_host *host, const modrun_json
       int n = snprintf (line, sizeof (line), "%s", rdma->keys[i]);
 
       if (hh != NULL && hh->type == MODRUN_JSON_INTEGER)
-        n += snprintf (line + n, sizeof (line) - (size_t) n, " hca_handle=%lld",
-                       (long long) hh->integer);
-      if (ho != NULL && ho->type == MODRUN_JSON_INTEGER && (size_t) n < sizeof (line))
-        snprintf (line + n, sizeof (line) - (size_t) n, " hca_object=%lld",
-                  (long long) ho->integer);
+        n += snprintf (line + n, sizeof (line) - (size_t)n, " hca_handle=%lld",
+                       (long long)hh->integer);
+      if (ho != NULL && ho->type == MODRUN_JSON_INTEGER && (size_t)n < sizeof (line))
+        snprintf (line + n, sizeof (line) - (size_t)n, " hca_object=%lld", (long long)ho->integer);
       ret = cg1_write (c, h->dir, "rdma.max", line);
       if (ret < 0)
         return ret;
@@ -973,11 +976,9 @@ cg1_apply_resources (struct modrun_container *c, struct cg1_host *host, const mo
     res = NULL;
   if ((obj = modrun_json_get (res, "memory")) != NULL && obj->type == MODRUN_JSON_OBJECT)
     ret = apply_memory (c, host, obj, create && mem != NULL && mem->created);
-  if (ret == 0 && (obj = modrun_json_get (res, "cpu")) != NULL
-      && obj->type == MODRUN_JSON_OBJECT)
+  if (ret == 0 && (obj = modrun_json_get (res, "cpu")) != NULL && obj->type == MODRUN_JSON_OBJECT)
     ret = apply_fields (c, host, obj, WHERE ".cpu", cpu_fields, 0);
-  if (ret == 0 && (obj = modrun_json_get (res, "pids")) != NULL
-      && obj->type == MODRUN_JSON_OBJECT)
+  if (ret == 0 && (obj = modrun_json_get (res, "pids")) != NULL && obj->type == MODRUN_JSON_OBJECT)
     ret = apply_pids (c, host, obj);
   if (ret == 0 && (obj = modrun_json_get (res, "blockIO")) != NULL
       && obj->type == MODRUN_JSON_OBJECT)
@@ -1034,14 +1035,14 @@ cg1_cpuset_init (struct modrun_container *c, struct cg1_host *host, const modrun
       if (h->fresh_len > 0 && levels[i] >= h->fresh_len)
         continue;
       dir[levels[i]] = '\0';
-      if (!have_cpus && cg1_read_small (i == 0 ? h->mount : dir, "cpuset.cpus", cpus,
-                                        sizeof (cpus)) > 0)
+      if (!have_cpus
+          && cg1_read_small (i == 0 ? h->mount : dir, "cpuset.cpus", cpus, sizeof (cpus)) > 0)
         {
           have_cpus = true;
           top_cpus = i;
         }
-      if (!have_mems && cg1_read_small (i == 0 ? h->mount : dir, "cpuset.mems", mems,
-                                        sizeof (mems)) > 0)
+      if (!have_mems
+          && cg1_read_small (i == 0 ? h->mount : dir, "cpuset.mems", mems, sizeof (mems)) > 0)
         {
           have_mems = true;
           top_mems = i;
@@ -1049,8 +1050,7 @@ cg1_cpuset_init (struct modrun_container *c, struct cg1_host *host, const modrun
       dir[levels[i]] = c1;
     }
   if (!have_cpus || !have_mems)
-    return c->svc->error (c, ENOENT, "%s: no ancestor has cpuset.cpus and cpuset.mems set",
-                          h->dir);
+    return c->svc->error (c, ENOENT, "%s: no ancestor has cpuset.cpus and cpuset.mems set", h->dir);
 
   for (i = (top_cpus < top_mems ? top_cpus : top_mems) + 1; i < n; i++)
     {
@@ -1059,12 +1059,11 @@ cg1_cpuset_init (struct modrun_container *c, struct cg1_host *host, const modrun
 
       dir[levels[i]] = '\0';
       ret = 0;
-      if (i > top_cpus && !(leaf && want_cpus && want_cpus->type == MODRUN_JSON_STRING
-                            && want_cpus->length > 0))
+      if (i > top_cpus
+          && !(leaf && want_cpus && want_cpus->type == MODRUN_JSON_STRING && want_cpus->length > 0))
         ret = cg1_write (c, dir, "cpuset.cpus", cpus);
       if (ret == 0 && i > top_mems
-          && !(leaf && want_mems && want_mems->type == MODRUN_JSON_STRING
-               && want_mems->length > 0))
+          && !(leaf && want_mems && want_mems->type == MODRUN_JSON_STRING && want_mems->length > 0))
         ret = cg1_write (c, dir, "cpuset.mems", mems);
       dir[levels[i]] = c1;
       if (ret < 0)
