@@ -55,7 +55,7 @@ bad_config "root.readonly a string" "root\.readonly: expected .*bool.*, got stri
 # 3. What a run cannot do without.
 bad_config "missing rootfs" "root\.path: .*nonexistent.* does not exist" \
   '.root.path = "nonexistent"'
-bad_config "missing process for run" "process: required" 'del(.process)'
+bad_config "missing process for run" "config\.json: process.*required" 'del(.process)'
 bad_config "a program that does not exist" "/bin/nosuch" '.process.args = ["/bin/nosuch"]'
 
 # 4. Ids.

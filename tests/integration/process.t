@@ -154,8 +154,10 @@ for _ in $(seq 50); do
 done
 timeout 30 $MODRUN create --bundle "$B" --console-socket "$SOCK" tty </dev/null >/dev/null \
   2>"$TEST_TMP/create.err"
-assert_eq "$?" 0 "create with terminal true and --console-socket" ||
+if ! assert_eq "$?" 0 "create with terminal true and --console-socket"; then
   diag "$(cat "$TEST_TMP/create.err")"
+  kill "$recvpid" 2>/dev/null
+fi
 timeout 30 $MODRUN start tty >/dev/null 2>&1
 wait_status tty stopped 10
 wait "$recvpid"
@@ -169,7 +171,8 @@ assert_eq "$(sed -n 's/^stdin-rows: //p; s/^stdin-cols: //p' <<<"$tty_out" | tr 
   "30 100 " "the terminal has process.consoleSize"
 sid=$(sed -n 's/^sid: //p' <<<"$tty_out")
 fg=$(sed -n 's/^foreground-pgrp: //p' <<<"$tty_out")
-assert_eq "$fg" "$sid" "the terminal is the controlling one, the program in its foreground"
+[ -n "$sid" ] && [ "$fg" = "$sid" ]
+ok $? "the terminal is the controlling one, the program in its foreground (sid ${sid:-?})"
 assert_match "$tty_out" "^stdin-ttyname: /dev/pts/[0-9]+$" "the terminal is a /dev/pts one"
 timeout 30 $MODRUN delete --force tty >/dev/null 2>&1
 
