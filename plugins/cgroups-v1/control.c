@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -16,6 +17,8 @@
 
 /* How long a freeze may stay FREEZING before it is given up. */
 #define CG1_FREEZE_TIMEOUT_NS 5000000000LL
+/* How long kill_all waits for a freeze before signalling without one. */
+#define CG1_KILL_FREEZE_TIMEOUT_NS 1000000000LL
 /* Rounds of signalling a cgroup without a freezer whose processes fork. */
 #define CG1_KILL_ROUNDS 100
 
@@ -59,14 +62,61 @@ freezer_state (struct cg1_hierarchy *h, char *buf, size_t len)
   return n < 0 ? (int)n : 0;
 }
 
+/* Writes VALUE to freezer.state; -errno, recording nothing. */
+static int
+write_state (struct cg1_hierarchy *h, const char *value)
+{
+  char path[PATH_MAX];
+  int fd, ret = 0;
+
+  if ((size_t)snprintf (path, sizeof (path), "%s/freezer.state", h->dir) >= sizeof (path))
+    return -ENAMETOOLONG;
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  if (write (fd, value, strlen (value)) < 0)
+    ret = -errno;
+  close (fd);
+  return ret;
+}
+
+/* Freezes H and waits until the kernel says FROZEN, or thaws it again and
+ * returns -ETIMEDOUT after TIMEOUT_NS, with the last state in STATE. */
+static int
+freeze_wait (struct cg1_hierarchy *h, long long timeout_ns, char *state, size_t len)
+{
+  long long deadline = now_ns () + timeout_ns;
+  long wait = 100000;
+  int ret, round;
+
+  for (round = 0;; round++)
+    {
+      /* A freeze can stall on a task that is busy in the kernel; asking
+       * again now and then lets it complete. */
+      if (round % 10 == 0 && (ret = write_state (h, "FROZEN")) < 0)
+        return ret;
+      ret = freezer_state (h, state, len);
+      if (ret < 0)
+        return ret;
+      if (strcmp (state, "FROZEN") == 0)
+        return 0;
+      if (now_ns () >= deadline)
+        {
+          write_state (h, "THAWED");
+          return -ETIMEDOUT;
+        }
+      pause_ns (wait);
+      if (wait < 10000000)
+        wait *= 2;
+    }
+}
+
 int
 cg1_freeze (struct modrun_container *c, struct cg1_host *host, bool frozen)
 {
   struct cg1_hierarchy *h = cg1_host_find (host, CG1_FREEZER);
-  long long deadline = now_ns () + CG1_FREEZE_TIMEOUT_NS;
-  long wait = 100000;
-  char state[32];
-  int ret, round;
+  char state[32] = "";
+  int ret;
 
   if (h == NULL)
     return c->svc->error (c, 0,
@@ -74,28 +124,13 @@ cg1_freeze (struct modrun_container *c, struct cg1_host *host, bool frozen)
                           frozen ? "pause" : "resume");
   if (!frozen)
     return cg1_write (c, h->dir, "freezer.state", "THAWED");
-
-  for (round = 0;; round++)
-    {
-      /* A freeze can stall on a task that is busy in the kernel; asking
-       * again now and then lets it complete. */
-      if (round % 10 == 0 && (ret = cg1_write (c, h->dir, "freezer.state", "FROZEN")) < 0)
-        return ret;
-      ret = freezer_state (h, state, sizeof (state));
-      if (ret < 0)
-        return c->svc->error (c, -ret, "read %s/freezer.state", h->dir);
-      if (strcmp (state, "FROZEN") == 0)
-        return 0;
-      if (now_ns () >= deadline)
-        {
-          cg1_write (c, h->dir, "freezer.state", "THAWED");
-          return c->svc->error (c, ETIMEDOUT, "freeze %s: still %s after %lld s", h->dir, state,
-                                CG1_FREEZE_TIMEOUT_NS / 1000000000LL);
-        }
-      pause_ns (wait);
-      if (wait < 10000000)
-        wait *= 2;
-    }
+  ret = freeze_wait (h, CG1_FREEZE_TIMEOUT_NS, state, sizeof (state));
+  if (ret == -ETIMEDOUT)
+    return c->svc->error (c, ETIMEDOUT, "freeze %s: still %s after %lld s", h->dir, state,
+                          CG1_FREEZE_TIMEOUT_NS / 1000000000LL);
+  if (ret < 0)
+    return c->svc->error (c, -ret, "freeze %s", h->dir);
+  return 0;
 }
 
 struct pid_list
@@ -246,8 +281,10 @@ cg1_kill_all (struct modrun_container *c, struct cg1_host *host, int signo)
   /* Frozen, the processes cannot fork new ones behind the signals. */
   if (fz != NULL && freezer_state (fz, state, sizeof (state)) == 0)
     {
+      /* Without a freeze, signalling goes on in rounds instead. */
       was_frozen = strcmp (state, "FROZEN") == 0;
-      froze = was_frozen || cg1_freeze (c, host, true) == 0;
+      froze
+          = was_frozen || freeze_wait (fz, CG1_KILL_FREEZE_TIMEOUT_NS, state, sizeof (state)) == 0;
     }
 
   for (round = 0; round < CG1_KILL_ROUNDS; round++)
@@ -261,7 +298,7 @@ cg1_kill_all (struct modrun_container *c, struct cg1_host *host, int signo)
    * was paused stays so for any other signal. */
   if (froze && (!was_frozen || signo == SIGKILL))
     {
-      int tret = cg1_freeze (c, host, false);
+      int tret = write_state (fz, "THAWED");
 
       if (ret >= 0 && tret < 0)
         ret = tret;
