@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 80
+plan 84
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -194,7 +194,26 @@ assert_match "$(mount_line "$RUN_STDOUT" /unbindable-tmp)" " unbindable " \
 mount --make-rprivate /
 assert_no_leftovers "propagation runs leave nothing behind"
 
-# 8. Bad configs: one error line, exit 1, no mount, no state left.
+# 8. In a user namespace: no mknod, so the host's nodes are bound; sysfs
+# without a network namespace of its own is the host's, bound. The ids of
+# the mapping must reach the rootfs.
+chmod 755 "$TEST_TMP"
+make_bundle "$TEST_TMP/userns"
+chmod 755 "$BUNDLE"
+chown -R 100000:100000 "$BUNDLE/rootfs"
+cfg '.linux.namespaces += [{"type": "user"}]
+  | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+  | .linux.namespaces |= map(select(.type != "network"))'
+inside 'cat /proc/self/mountinfo; mrtest write /dev/null x; mrtest stat /dev/zero | grep rdev'
+assert_eq "$RUN_STATUS" 0 "a user namespace container runs"
+assert_match "$(mount_line "$RUN_STDOUT" /dev/null)" " /null /dev/null .*- devtmpfs " \
+  "user namespace: /dev/null is the host's node, bound"
+assert_match "$RUN_STDOUT" "^ok$" "user namespace: the bound /dev/null is writable"
+assert_match "$(mount_line "$RUN_STDOUT" /sys)" " ro,nosuid,nodev,noexec.*- sysfs " \
+  "user namespace without network namespace: the host's sysfs bound read-only"
+
+# 9. Bad configs: one error line, exit 1, no mount, no state left.
 bad ()
 {
   local filter=$1 want=$2 desc=$3 mi_before mi_after
