@@ -590,6 +590,15 @@ mr_plugin_load (const char *name_or_path, struct mr_plugin *out, mr_error **err)
 static void
 unload_one (struct mr_plugin *p)
 {
+  void (*release) (void *) = NULL;
+
+  if (p->data != NULL && p->desc != NULL
+      && offsetof (struct modrun_plugin, release) + sizeof (release) <= p->desc->size)
+    memcpy (&release, (const char *)p->desc + offsetof (struct modrun_plugin, release),
+            sizeof (release));
+  if (release != NULL)
+    release (p->data);
+  p->data = NULL;
   if (p->handle != NULL)
     {
       lt_dlclose (p->handle);

@@ -153,6 +153,11 @@ struct modrun_plugin
 
   /* Adds this plugin's part to the spec's features document OUT. */
   int (*features) (struct modrun_container *c, modrun_json *out);
+
+  /* Frees what the plugin keeps in its data slot. Called once, in every
+   * process that ran a stage, before the plugin is unloaded, whenever the
+   * slot is not NULL. */
+  void (*release) (void *data);
 };
 
 /* What the core offers plugins. */
