@@ -92,6 +92,7 @@ static int
 switch_root (struct spawn *s, mr_error **err)
 {
   const char *rootfs = s->c.rootfs;
+  cleanup_close int oldroot = -1;
 
   if (joins_mount_namespace (s->cfg->tree))
     return 0;
@@ -115,11 +116,17 @@ switch_root (struct spawn *s, mr_error **err)
       return chdir ("/") < 0 ? mr_fail (err, errno, "chdir to / in the rootfs") : 0;
     }
 
-  /* Stacking the old root under the new one and detaching it leaves no
-   * reference to the host's tree; making it a slave first keeps the detach
-   * from propagating back to the host. */
+  /* pivot_root (".", ".") stacks the old root on top of the new one.
+   * Stepping into the old root (through a descriptor taken before) and
+   * making it a slave keeps its detach from propagating back to the host,
+   * without touching the propagation of the container's own mounts. */
+  oldroot = open ("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (oldroot < 0)
+    return mr_fail (err, errno, "open the old root");
   if (syscall (SYS_pivot_root, ".", ".") < 0)
     return mr_fail (err, errno, "pivot_root to `%s`", rootfs);
+  if (fchdir (oldroot) < 0)
+    return mr_fail (err, errno, "enter the old root");
   if (mount (NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
     return mr_fail (err, errno, "make the old root a slave mount");
   if (umount2 (".", MNT_DETACH) < 0)
