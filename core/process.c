@@ -1,5 +1,6 @@
 #include "config.h"
 
+#include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -213,6 +214,25 @@ read_cap_last_cap (void)
   return (int) v;
 }
 
+/* Capability C as config.json spells it ("CAP_KILL"), in BUF. */
+static const char *
+cap_name (int c, char *buf, size_t len)
+{
+  char *name = cap_to_name ((cap_value_t) c);
+  size_t i;
+
+  if (name == NULL || strncmp (name, "cap_", 4) != 0)
+    snprintf (buf, len, "capability %d", c);
+  else
+    {
+      for (i = 0; name[i] != '\0' && i + 1 < len; i++)
+        buf[i] = (char) toupper ((unsigned char) name[i]);
+      buf[i] = '\0';
+    }
+  cap_free (name);
+  return buf;
+}
+
 /* The capabilities of one set as a bit mask, leaving out (with a warning)
  * the ones the running kernel does not know. */
 static uint64_t
@@ -224,15 +244,14 @@ cap_set_mask (const struct mr_process *p, int set, int last_cap)
   for (i = 0; i < p->ncaps[set]; i++)
     {
       int c = (int) p->caps[set][i];
+      char name[64];
 
       if (c < 0 || c > last_cap)
         {
-          char *name = cap_to_name ((cap_value_t) c);
           mr_log (MODRUN_LOG_WARNING,
                   "process.capabilities.%s: %s is not known to the running kernel "
                   "(last capability %d), ignoring",
-                  cap_set_fields[set], name ? name : "?", last_cap);
-          cap_free (name);
+                  cap_set_fields[set], cap_name (c, name, sizeof (name)), last_cap);
           continue;
         }
       mask |= UINT64_C (1) << c;
@@ -276,12 +295,12 @@ drop_bounding (uint64_t keep, int last_cap, mr_error **err)
         continue;
       if (prctl (PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) < 0)
         {
-          char *name = cap_to_name ((cap_value_t) c);
-          int ret = mr_fail (err, errno,
-                             "process.capabilities.bounding: drop %s from the bounding set",
-                             name ? name : "?");
-          cap_free (name);
-          return ret;
+          int saved = errno;
+          char name[64];
+
+          return mr_fail (err, saved,
+                          "process.capabilities.bounding: drop %s from the bounding set",
+                          cap_name (c, name, sizeof (name)));
         }
     }
   return 0;
@@ -307,7 +326,7 @@ static int
 explain_capset_failure (int errnum, uint64_t masks[MR_CAP_NSETS], int last_cap, mr_error **err)
 {
   cap_t cur = cap_get_proc ();
-  char *name;
+  char name[64];
   int set, c;
 
   for (set = MR_CAP_EFFECTIVE; cur != NULL && set <= MR_CAP_PERMITTED; set++)
@@ -320,11 +339,9 @@ explain_capset_failure (int errnum, uint64_t masks[MR_CAP_NSETS], int last_cap, 
         cap_get_flag (cur, (cap_value_t) c, CAP_PERMITTED, &have);
         if (have == CAP_SET)
           continue;
-        name = cap_to_name ((cap_value_t) c);
         mr_fail (err, errnum,
                  "process.capabilities.%s: %s is not in the permitted set of the runtime",
-                 cap_set_fields[set], name ? name : "?");
-        cap_free (name);
+                 cap_set_fields[set], cap_name (c, name, sizeof (name)));
         cap_free (cur);
         return -errnum;
       }
@@ -363,13 +380,13 @@ apply_caps (uint64_t masks[MR_CAP_NSETS], int last_cap, mr_error **err)
         continue;
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)
         {
-          char *name = cap_to_name ((cap_value_t) c);
-          ret = mr_fail (err, errno,
-                         "process.capabilities.ambient: raise %s (an ambient capability must "
-                         "also be permitted and inheritable)",
-                         name ? name : "?");
-          cap_free (name);
-          return ret;
+          int saved = errno;
+          char name[64];
+
+          return mr_fail (err, saved,
+                          "process.capabilities.ambient: raise %s (an ambient capability must "
+                          "also be permitted and inheritable)",
+                          cap_name (c, name, sizeof (name)));
         }
     }
   return 0;
