@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -448,6 +449,88 @@ test_prepare (void)
           "an rlimit that cannot be set: the error names the type and the values");
 }
 
+/* The keyring as the container's user: still usable after the change of
+ * credentials. */
+static void
+child_keyring_user (void *arg)
+{
+  struct mr_process *p = arg;
+  cleanup_error mr_error *err = NULL;
+  long key;
+
+  if (mr_process_prepare (p, "modrun-test-keyring-user", 0, &err) < 0
+      || mr_process_set_credentials (p, &err) < 0)
+    {
+      printf ("error: %s\n", err->msg);
+      return;
+    }
+  /* add_key ("user", ...) into the session keyring (-3). */
+  key = syscall (SYS_add_key, "user", "modrun-test-key", "v", (size_t) 1, -3);
+  printf ("add_key: %s\n", key >= 0 ? "ok" : strerror (errno));
+}
+
+/* A user namespace whose setgroups is "deny": additionalGids cannot be
+ * set there, and that is not an error. */
+static void
+child_setgroups_denied (void *arg)
+{
+  struct mr_process *p = arg;
+  cleanup_error mr_error *err = NULL;
+  unsigned int uid = (unsigned) getuid (), gid = (unsigned) getgid ();
+  char map[64];
+
+  snprintf (map, sizeof (map), "0 %u 1", uid);
+  if (unshare (CLONE_NEWUSER) < 0 || mr_write_value ("/proc/self/setgroups", "deny", &err) < 0
+      || mr_write_value ("/proc/self/uid_map", map, &err) < 0)
+    {
+      printf ("skip: %s\n", err ? err->msg : strerror (errno));
+      return;
+    }
+  snprintf (map, sizeof (map), "0 %u 1", gid);
+  if (mr_write_value ("/proc/self/gid_map", map, &err) < 0)
+    {
+      printf ("skip: %s\n", err->msg);
+      return;
+    }
+  if (mr_process_set_credentials (p, &err) < 0)
+    printf ("error: %s\n", err->msg);
+  else
+    printf ("done: yes\n");
+}
+
+static void
+test_keyring_user_and_userns (void)
+{
+  gid_t gids[] = { 0 };
+  struct mr_process p = { .present = 1, .uid = 1000, .gid = 1000, .cwd = (char *) "/" };
+  cleanup_free char *out = NULL;
+  int status;
+
+  if (geteuid () != 0)
+    {
+      printf ("ok %d # SKIP needs root\n", ++tap_n);
+      return;
+    }
+  out = in_child (child_keyring_user, &p, &status);
+  if (strstr (out, "add_key: ") == NULL || strcmp (field (out, "add_key"), "ok") == 0)
+    is_str (field (out, "add_key"), "ok",
+            "uid 1000 without capabilities can add a key to the container's keyring");
+  else
+    printf ("ok %d # SKIP keyrings unavailable here: %s\n", ++tap_n, field (out, "add_key"));
+  free (out);
+
+  p.uid = 0;
+  p.gid = 0;
+  p.additional_gids = gids;
+  p.n_additional_gids = 1;
+  out = in_child (child_setgroups_denied, &p, &status);
+  if (strstr (out, "skip:") != NULL)
+    printf ("ok %d # SKIP no user namespace: %s\n", ++tap_n, field (out, "skip"));
+  else
+    is_str (strstr (out, "error:") ? field (out, "error") : field (out, "done"), "yes",
+            "setgroups denied in a user namespace: additionalGids are skipped");
+}
+
 /* Passing a pty over unix sockets. */
 
 static int
@@ -685,6 +768,7 @@ main (void)
   test_close_fds ();
   test_credentials ();
   test_prepare ();
+  test_keyring_user_and_userns ();
   test_send_recv ();
   test_console_socket ();
   test_terminal_setup ();
