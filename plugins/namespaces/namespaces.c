@@ -16,12 +16,18 @@ creates_container (const struct modrun_container *c)
   return c->command != MODRUN_CMD_EXEC;
 }
 
+/* Checked here, read again by prepare: a container whose create stops
+ * between the two (another plugin refusing it) gets no destroy. */
 static int
 namespaces_validate (struct modrun_container *c, void **data)
 {
   struct ns_config *cfg;
+  int ret;
 
-  return ns_config_get (c, data, &cfg);
+  (void)data;
+  ret = ns_config_load (c, &cfg);
+  ns_config_free (cfg);
+  return ret;
 }
 
 static int
@@ -38,6 +44,8 @@ namespaces_prepare (struct modrun_container *c, void **data)
   return ns_parent_prepare (c, cfg);
 }
 
+/* The last stage of this plugin in the runtime: the init has its own copy
+ * of the configuration from the clone on, so the runtime's goes now. */
 static int
 namespaces_parent_after_clone (struct modrun_container *c, void **data)
 {
@@ -47,9 +55,11 @@ namespaces_parent_after_clone (struct modrun_container *c, void **data)
   if (!creates_container (c))
     return 0;
   ret = ns_config_get (c, data, &cfg);
-  if (ret < 0)
-    return ret;
-  return ns_parent_after_clone (c, cfg);
+  if (ret == 0)
+    ret = ns_parent_after_clone (c, cfg);
+  ns_config_free (*data);
+  *data = NULL;
+  return ret;
 }
 
 static int
