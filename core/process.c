@@ -43,10 +43,10 @@
 #endif
 
 static const char *const rlimit_names[] = {
-  "RLIMIT_AS",     "RLIMIT_CORE",    "RLIMIT_CPU",     "RLIMIT_DATA",
-  "RLIMIT_FSIZE",  "RLIMIT_LOCKS",   "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE",
-  "RLIMIT_NICE",   "RLIMIT_NOFILE",  "RLIMIT_NPROC",   "RLIMIT_RSS",
-  "RLIMIT_RTPRIO", "RLIMIT_RTTIME",  "RLIMIT_SIGPENDING", "RLIMIT_STACK",
+  "RLIMIT_AS",     "RLIMIT_CORE",   "RLIMIT_CPU",        "RLIMIT_DATA",
+  "RLIMIT_FSIZE",  "RLIMIT_LOCKS",  "RLIMIT_MEMLOCK",    "RLIMIT_MSGQUEUE",
+  "RLIMIT_NICE",   "RLIMIT_NOFILE", "RLIMIT_NPROC",      "RLIMIT_RSS",
+  "RLIMIT_RTPRIO", "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK",
 };
 
 static const char *const cap_set_fields[MR_CAP_NSETS] = {
@@ -84,16 +84,16 @@ rlimit_name (int resource)
 static void
 format_limit (char *buf, size_t len, uint64_t v)
 {
-  if (v == (uint64_t) RLIM_INFINITY)
+  if (v == (uint64_t)RLIM_INFINITY)
     snprintf (buf, len, "unlimited");
   else
-    snprintf (buf, len, "%llu", (unsigned long long) v);
+    snprintf (buf, len, "%llu", (unsigned long long)v);
 }
 
 static int
 set_rlimit (const struct mr_rlimit *r, mr_error **err)
 {
-  struct rlimit lim = { .rlim_cur = (rlim_t) r->soft, .rlim_max = (rlim_t) r->hard };
+  struct rlimit lim = { .rlim_cur = (rlim_t)r->soft, .rlim_max = (rlim_t)r->hard };
   struct rlimit cur;
   char soft[32], hard[32], now[32];
   int saved;
@@ -105,7 +105,7 @@ set_rlimit (const struct mr_rlimit *r, mr_error **err)
   format_limit (hard, sizeof (hard), r->hard);
   if (saved == EPERM && getrlimit (r->resource, &cur) == 0 && lim.rlim_max > cur.rlim_max)
     {
-      format_limit (now, sizeof (now), (uint64_t) cur.rlim_max);
+      format_limit (now, sizeof (now), (uint64_t)cur.rlim_max);
       return mr_fail (err, saved,
                       "process.rlimits: %s: set soft %s, hard %s above the runtime's hard "
                       "limit %s (raising it needs CAP_SYS_RESOURCE)",
@@ -128,15 +128,15 @@ set_oom_score_adj (int value, mr_error **err)
   if (fd < 0)
     return mr_fail (err, errno, "process.oomScoreAdj: open `/proc/self/oom_score_adj`");
   len = snprintf (buf, sizeof (buf), "%d", value);
-  if (write (fd, buf, (size_t) len) < 0)
+  if (write (fd, buf, (size_t)len) < 0)
     {
       if (errno == EACCES || errno == EPERM)
         return mr_fail (err, errno,
                         "process.oomScoreAdj: write %d to `/proc/self/oom_score_adj` "
                         "(lowering it needs CAP_SYS_RESOURCE)",
                         value);
-      return mr_fail (err, errno,
-                      "process.oomScoreAdj: write %d to `/proc/self/oom_score_adj`", value);
+      return mr_fail (err, errno, "process.oomScoreAdj: write %d to `/proc/self/oom_score_adj`",
+                      value);
     }
   return 0;
 }
@@ -169,8 +169,7 @@ join_session_keyring (const char *id, mr_error **err)
 }
 
 int
-mr_process_prepare (const struct mr_process *p, const char *id, int no_new_keyring,
-                    mr_error **err)
+mr_process_prepare (const struct mr_process *p, const char *id, int no_new_keyring, mr_error **err)
 {
   size_t i;
   int ret;
@@ -207,18 +206,18 @@ read_cap_last_cap (void)
   long v;
 
   if (mr_read_file ("/proc/sys/kernel/cap_last_cap", &buf, NULL, NULL) < 0)
-    return (int) CAP_LAST_CAP;
+    return (int)CAP_LAST_CAP;
   v = strtol (buf, NULL, 10);
   if (v <= 0 || v > 63)
-    return (int) CAP_LAST_CAP;
-  return (int) v;
+    return (int)CAP_LAST_CAP;
+  return (int)v;
 }
 
 /* Capability C as config.json spells it ("CAP_KILL"), in BUF. */
 static const char *
 cap_name (int c, char *buf, size_t len)
 {
-  char *name = cap_to_name ((cap_value_t) c);
+  char *name = cap_to_name ((cap_value_t)c);
   size_t i;
 
   if (name == NULL || strncmp (name, "cap_", 4) != 0)
@@ -226,7 +225,7 @@ cap_name (int c, char *buf, size_t len)
   else
     {
       for (i = 0; name[i] != '\0' && i + 1 < len; i++)
-        buf[i] = (char) toupper ((unsigned char) name[i]);
+        buf[i] = (char)toupper ((unsigned char)name[i]);
       buf[i] = '\0';
     }
   cap_free (name);
@@ -243,7 +242,7 @@ cap_set_mask (const struct mr_process *p, int set, int last_cap)
 
   for (i = 0; i < p->ncaps[set]; i++)
     {
-      int c = (int) p->caps[set][i];
+      int c = (int)p->caps[set][i];
       char name[64];
 
       if (c < 0 || c > last_cap)
@@ -291,9 +290,9 @@ drop_bounding (uint64_t keep, int last_cap, mr_error **err)
     {
       if (keep & (UINT64_C (1) << c))
         continue;
-      if (prctl (PR_CAPBSET_READ, (unsigned long) c, 0, 0, 0) <= 0)
+      if (prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) <= 0)
         continue;
-      if (prctl (PR_CAPBSET_DROP, (unsigned long) c, 0, 0, 0) < 0)
+      if (prctl (PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
         {
           int saved = errno;
           char name[64];
@@ -315,7 +314,7 @@ cap_set_from_mask (cap_t caps, cap_flag_t flag, uint64_t mask, int last_cap)
   for (c = 0; c <= last_cap; c++)
     if (mask & (UINT64_C (1) << c))
       {
-        v = (cap_value_t) c;
+        v = (cap_value_t)c;
         cap_set_flag (caps, flag, 1, &v, CAP_SET);
       }
 }
@@ -336,7 +335,7 @@ explain_capset_failure (int errnum, uint64_t masks[MR_CAP_NSETS], int last_cap, 
 
         if (!(masks[set] & (UINT64_C (1) << c)))
           continue;
-        cap_get_flag (cur, (cap_value_t) c, CAP_PERMITTED, &have);
+        cap_get_flag (cur, (cap_value_t)c, CAP_PERMITTED, &have);
         if (have == CAP_SET)
           continue;
         mr_fail (err, errnum,
@@ -346,8 +345,9 @@ explain_capset_failure (int errnum, uint64_t masks[MR_CAP_NSETS], int last_cap, 
         return -errnum;
       }
   cap_free (cur);
-  return mr_fail (err, errnum, "process.capabilities: set the effective, permitted and "
-                               "inheritable sets");
+  return mr_fail (err, errnum,
+                  "process.capabilities: set the effective, permitted and "
+                  "inheritable sets");
 }
 
 static int
@@ -378,7 +378,7 @@ apply_caps (uint64_t masks[MR_CAP_NSETS], int last_cap, mr_error **err)
     {
       if (!(masks[MR_CAP_AMBIENT] & (UINT64_C (1) << c)))
         continue;
-      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long) c, 0, 0) < 0)
+      if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
         {
           int saved = errno;
           char name[64];
@@ -420,9 +420,9 @@ mr_process_set_credentials (const struct mr_process *p, mr_error **err)
   if (prctl (PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
     return mr_fail (err, errno, "process.user: keep capabilities across the change of uid");
   if (setresgid (p->gid, p->gid, p->gid) < 0)
-    return mr_fail (err, errno, "process.user.gid: setresgid to %u", (unsigned) p->gid);
+    return mr_fail (err, errno, "process.user.gid: setresgid to %u", (unsigned)p->gid);
   if (setresuid (p->uid, p->uid, p->uid) < 0)
-    return mr_fail (err, errno, "process.user.uid: setresuid to %u", (unsigned) p->uid);
+    return mr_fail (err, errno, "process.user.uid: setresuid to %u", (unsigned)p->uid);
 
   ret = apply_caps (masks, last_cap, err);
   if (ret < 0)
@@ -500,12 +500,12 @@ mr_process_find_executable (const struct mr_process *p, char **path, mr_error **
       size_t len;
 
       end = strchrnul (dir, ':');
-      len = (size_t) (end - dir);
+      len = (size_t)(end - dir);
       /* An empty element is the current directory, as for the shell. */
       if (len == 0)
         candidate = mr_xasprintf ("./%s", name);
       else
-        candidate = mr_xasprintf ("%.*s/%s", (int) len, dir, name);
+        candidate = mr_xasprintf ("%.*s/%s", (int)len, dir, name);
       if (check_executable (candidate) == 0)
         {
           *path = mr_steal_ptr (candidate);
@@ -528,8 +528,8 @@ cloexec_range (unsigned int first, unsigned int last)
   if (errno != ENOSYS && errno != EINVAL)
     return -errno;
 #endif
-  (void) first;
-  (void) last;
+  (void)first;
+  (void)last;
   return -ENOSYS;
 }
 
@@ -547,12 +547,11 @@ cloexec_walk (int first, int keep)
       long fd = strtol (de->d_name, &endp, 10);
       int flags;
 
-      if (*endp != '\0' || endp == de->d_name || fd < first || fd == keep
-          || fd == dirfd (dir))
+      if (*endp != '\0' || endp == de->d_name || fd < first || fd == keep || fd == dirfd (dir))
         continue;
-      flags = fcntl ((int) fd, F_GETFD);
+      flags = fcntl ((int)fd, F_GETFD);
       if (flags >= 0 && !(flags & FD_CLOEXEC))
-        fcntl ((int) fd, F_SETFD, flags | FD_CLOEXEC);
+        fcntl ((int)fd, F_SETFD, flags | FD_CLOEXEC);
     }
   closedir (dir);
   return 0;
@@ -566,12 +565,12 @@ mr_process_close_fds (int preserve_fds, int keep)
 
   if (keep >= first)
     {
-      ret = keep > first ? cloexec_range ((unsigned) first, (unsigned) keep - 1) : 0;
+      ret = keep > first ? cloexec_range ((unsigned)first, (unsigned)keep - 1) : 0;
       if (ret == 0)
-        ret = cloexec_range ((unsigned) keep + 1, UINT_MAX);
+        ret = cloexec_range ((unsigned)keep + 1, UINT_MAX);
     }
   else
-    ret = cloexec_range ((unsigned) first, UINT_MAX);
+    ret = cloexec_range ((unsigned)first, UINT_MAX);
   if (ret == -ENOSYS)
     ret = cloexec_walk (first, keep);
   if (ret < 0)
@@ -615,7 +614,7 @@ passwd_home (uid_t uid)
       if (n < 6)
         continue;
       v = strtoul (field[2], &endp, 10);
-      if (*endp != '\0' || endp == field[2] || (uid_t) v != uid)
+      if (*endp != '\0' || endp == field[2] || (uid_t)v != uid)
         continue;
       if (field[5][0] == '\0')
         return NULL;

@@ -75,7 +75,7 @@ mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_e
 
   if (rows != 0 && cols != 0)
     {
-      struct winsize ws = { .ws_row = (unsigned short) rows, .ws_col = (unsigned short) cols };
+      struct winsize ws = { .ws_row = (unsigned short)rows, .ws_col = (unsigned short)cols };
 
       if (ioctl (sfd, TIOCSWINSZ, &ws) < 0)
         return mr_fail (err, errno, "terminal: set process.consoleSize %ux%u", rows, cols);
@@ -120,11 +120,11 @@ mr_console_socket_open (const char *path, mr_error **err)
       if (dirfd < 0)
         return mr_fail (err, errno, "console socket `%s`: open its directory", path);
       if (snprintf (addr.sun_path, sizeof (addr.sun_path), "/proc/self/fd/%d/%s", dirfd, name)
-          >= (int) sizeof (addr.sun_path))
+          >= (int)sizeof (addr.sun_path))
         return mr_fail (err, ENAMETOOLONG, "console socket `%s`: file name", path);
     }
 
-  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+  if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
     return mr_fail (err, errno, "console socket `%s`: connect", path);
   return mr_steal_fd (fd);
 }
@@ -284,7 +284,7 @@ bridge_read_master (struct bridge *b, mr_error **err)
     }
   if (n == 0)
     return 1;
-  b->out_len = (size_t) n;
+  b->out_len = (size_t)n;
   b->out_off = 0;
   return 0;
 }
@@ -300,7 +300,7 @@ bridge_write_stdout (struct bridge *b, mr_error **err)
         return 0;
       return mr_fail (err, errno, "terminal: write the container's output to stdout");
     }
-  b->out_off += (size_t) n;
+  b->out_off += (size_t)n;
   if (b->out_off == b->out_len)
     b->out_len = b->out_off = 0;
   return 0;
@@ -320,7 +320,7 @@ bridge_read_stdin (struct bridge *b)
       b->stdin_open = false;
       return;
     }
-  b->in_len = (size_t) n;
+  b->in_len = (size_t)n;
   b->in_off = 0;
 }
 
@@ -337,7 +337,7 @@ bridge_write_master (struct bridge *b, mr_error **err)
         return 1;
       return mr_fail (err, errno, "terminal: write our stdin to the container's terminal");
     }
-  b->in_off += (size_t) n;
+  b->in_off += (size_t)n;
   if (b->in_off == b->in_len)
     b->in_len = b->in_off = 0;
   return 0;
@@ -360,7 +360,7 @@ bridge_loop (struct bridge *b, int sigfd, mr_error **err)
       i_master = nfds;
       fds[nfds++] = (struct pollfd){
         .fd = b->master,
-        .events = (short) ((b->out_len == 0 ? POLLIN : 0) | (b->in_len > 0 ? POLLOUT : 0)),
+        .events = (short)((b->out_len == 0 ? POLLIN : 0) | (b->in_len > 0 ? POLLOUT : 0)),
       };
       if (b->out_len > 0)
         {
@@ -373,7 +373,7 @@ bridge_loop (struct bridge *b, int sigfd, mr_error **err)
           fds[nfds++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
         }
 
-      if (poll (fds, (nfds_t) nfds, -1) < 0)
+      if (poll (fds, (nfds_t)nfds, -1) < 0)
         {
           if (errno == EINTR)
             continue;
@@ -384,7 +384,7 @@ bridge_loop (struct bridge *b, int sigfd, mr_error **err)
         {
           struct signalfd_siginfo si;
 
-          if (read (sigfd, &si, sizeof (si)) == (ssize_t) sizeof (si))
+          if (read (sigfd, &si, sizeof (si)) == (ssize_t)sizeof (si))
             copy_window_size (b->master);
         }
       if (i_stdin >= 0 && fds[i_stdin].revents)

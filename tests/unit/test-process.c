@@ -66,7 +66,7 @@ in_child (void (*fn) (void *), void *arg, int *status)
     }
   close (p[1]);
   while (len < 65535 && (n = read (p[0], buf + len, 65535 - len)) > 0)
-    len += (size_t) n;
+    len += (size_t)n;
   close (p[0]);
   waitpid (pid, status, 0);
   return buf;
@@ -121,9 +121,9 @@ test_find_executable (void)
   cleanup_free char *dirtool = mr_xasprintf ("%s/dirtool", d2);
   cleanup_free char *want = NULL;
   cleanup_free char *missing = mr_xasprintf ("%s/nosuch", d1);
-  char *args[] = { (char *) "tool", NULL };
-  char *env[] = { (char *) "A=1", path_var, NULL };
-  char *no_path_env[] = { (char *) "A=1", NULL };
+  char *args[] = { (char *)"tool", NULL };
+  char *env[] = { (char *)"A=1", path_var, NULL };
+  char *no_path_env[] = { (char *)"A=1", NULL };
   struct mr_process p = { .present = 1, .args = args, .env = env };
   mr_error *err = NULL;
   char *found = NULL;
@@ -143,7 +143,7 @@ test_find_executable (void)
   mr_error_free (err);
   err = NULL;
 
-  args[0] = (char *) "nosuch";
+  args[0] = (char *)"nosuch";
   ret = mr_process_find_executable (&p, &found, &err);
   ok (ret == -ENOENT, "a program in no PATH directory: -ENOENT");
   is_str (err ? err->msg : NULL, "exec: \"nosuch\": executable file not found in $PATH",
@@ -151,7 +151,7 @@ test_find_executable (void)
   mr_error_free (err);
   err = NULL;
 
-  args[0] = (char *) "dirtool";
+  args[0] = (char *)"dirtool";
   ret = mr_process_find_executable (&p, &found, &err);
   ok (ret == -ENOENT && found == NULL, "a directory in PATH is not an executable");
   mr_error_free (err);
@@ -182,20 +182,19 @@ test_find_executable (void)
   mr_error_free (err);
   err = NULL;
 
-  args[0] = (char *) "sh";
+  args[0] = (char *)"sh";
   p.env = no_path_env;
   ret = mr_process_find_executable (&p, &found, &err);
   ok (ret == 0 && found != NULL && access (found, X_OK) == 0
-        && (strcmp (found, "/usr/bin/sh") == 0 || strcmp (found, "/bin/sh") == 0
-            || strcmp (found, "/usr/local/bin/sh") == 0),
-      "without PATH in process.env the default PATH finds sh (%s)",
-      found ? found : err->msg);
+          && (strcmp (found, "/usr/bin/sh") == 0 || strcmp (found, "/bin/sh") == 0
+              || strcmp (found, "/usr/local/bin/sh") == 0),
+      "without PATH in process.env the default PATH finds sh (%s)", found ? found : err->msg);
   free (found);
   found = NULL;
   mr_error_free (err);
   err = NULL;
 
-  args[0] = (char *) "tool";
+  args[0] = (char *)"tool";
   ret = mr_process_find_executable (&p, &found, &err);
   ok (ret == -ENOENT, "without PATH in process.env our own PATH is not used");
   mr_error_free (err);
@@ -218,20 +217,20 @@ child_close_fds (void *arg)
   int fds[] = { 3, 4, 5, 9, 12 };
   size_t i;
 
-  (void) arg;
+  (void)arg;
   for (i = 0; i < sizeof (fds) / sizeof (fds[0]); i++)
     if (fds[i] != null)
       dup2 (null, fds[i]);
   fcntl (3, F_SETFD, FD_CLOEXEC);
   mr_process_close_fds (2, 9);
-  printf ("flags: %d %d %d %d %d\n", cloexec_of (3), cloexec_of (4), cloexec_of (5),
-          cloexec_of (9), cloexec_of (12));
+  printf ("flags: %d %d %d %d %d\n", cloexec_of (3), cloexec_of (4), cloexec_of (5), cloexec_of (9),
+          cloexec_of (12));
   fflush (stdout);
   /* test -e is a builtin that opens nothing, unlike a glob. */
   execl ("/bin/sh", "sh", "-c",
          "printf fds:; for f in 0 1 2 3 4 5 6 7 8 9 10 11 12 13; do "
          "test -e /proc/$$/fd/$f && printf ' %s' $f; done; echo",
-         (char *) NULL);
+         (char *)NULL);
   printf ("exec failed\n");
 }
 
@@ -266,7 +265,7 @@ child_credentials (void *arg)
   mask = umask (0);
   if (mr_read_file ("/proc/self/status", &status, NULL, NULL) < 0)
     return;
-  printf ("%sumask: %04o\ncwd: %s\n", status, (unsigned) mask,
+  printf ("%sumask: %04o\ncwd: %s\n", status, (unsigned)mask,
           getcwd (cwd, sizeof (cwd)) ? cwd : "?");
 }
 
@@ -325,21 +324,18 @@ test_credentials (void)
 
   memset (&p, 0, sizeof (p));
   p.present = 1;
-  p.cwd = (char *) "/";
+  p.cwd = (char *)"/";
   out = in_child (child_credentials, &p, &status);
   is_str (field (out, "Uid"), "0 0 0 0", "uid 0 stays 0");
   is_str (field (out, "Groups"), "", "no additionalGids: no supplementary group");
-  is_str (field (out, "CapBnd"), "0000000000000000",
-          "no capabilities object: empty bounding set");
-  is_str (field (out, "CapEff"), "0000000000000000",
-          "no capabilities object: empty effective set");
-  is_str (field (out, "CapPrm"), "0000000000000000",
-          "no capabilities object: empty permitted set");
+  is_str (field (out, "CapBnd"), "0000000000000000", "no capabilities object: empty bounding set");
+  is_str (field (out, "CapEff"), "0000000000000000", "no capabilities object: empty effective set");
+  is_str (field (out, "CapPrm"), "0000000000000000", "no capabilities object: empty permitted set");
   is_str (field (out, "NoNewPrivs"), "0", "no_new_privs is not set unless asked");
   is_str (field (out, "umask"), "0022", "umask defaults to 0022");
   free (out);
 
-  p.cwd = (char *) "/nonexistent-modrun-dir";
+  p.cwd = (char *)"/nonexistent-modrun-dir";
   out = in_child (child_credentials, &p, &status);
   want = mr_xasprintf ("chdir to cwd (\"/nonexistent-modrun-dir\") set in config.json failed: %s",
                        strerror (ENOENT));
@@ -384,10 +380,10 @@ child_prepare (void *arg)
     }
   getrlimit (RLIMIT_NOFILE, &nofile);
   getrlimit (RLIMIT_CORE, &core);
-  printf ("nofile: %llu %llu\n", (unsigned long long) nofile.rlim_cur,
-          (unsigned long long) nofile.rlim_max);
-  printf ("core: %llu %llu\n", (unsigned long long) core.rlim_cur,
-          (unsigned long long) core.rlim_max);
+  printf ("nofile: %llu %llu\n", (unsigned long long)nofile.rlim_cur,
+          (unsigned long long)nofile.rlim_max);
+  printf ("core: %llu %llu\n", (unsigned long long)core.rlim_cur,
+          (unsigned long long)core.rlim_max);
   if (mr_read_file ("/proc/self/oom_score_adj", &oom, NULL, NULL) == 0)
     printf ("oom: %s", oom);
   /* KEYCTL_DESCRIBE (6) of the session keyring (-3). */
@@ -465,7 +461,7 @@ child_keyring_user (void *arg)
       return;
     }
   /* add_key ("user", ...) into the session keyring (-3). */
-  key = syscall (SYS_add_key, "user", "modrun-test-key", "v", (size_t) 1, -3);
+  key = syscall (SYS_add_key, "user", "modrun-test-key", "v", (size_t)1, -3);
   printf ("add_key: %s\n", key >= 0 ? "ok" : strerror (errno));
 }
 
@@ -476,7 +472,7 @@ child_setgroups_denied (void *arg)
 {
   struct mr_process *p = arg;
   cleanup_error mr_error *err = NULL;
-  unsigned int uid = (unsigned) getuid (), gid = (unsigned) getgid ();
+  unsigned int uid = (unsigned)getuid (), gid = (unsigned)getgid ();
   char map[64];
 
   snprintf (map, sizeof (map), "0 %u 1", uid);
@@ -502,7 +498,7 @@ static void
 test_keyring_user_and_userns (void)
 {
   gid_t gids[] = { 0 };
-  struct mr_process p = { .present = 1, .uid = 1000, .gid = 1000, .cwd = (char *) "/" };
+  struct mr_process p = { .present = 1, .uid = 1000, .gid = 1000, .cwd = (char *)"/" };
   cleanup_free char *out = NULL;
   int status;
 
@@ -587,8 +583,8 @@ static void
 test_console_socket (void)
 {
   cleanup_free char *dir = mr_xasprintf (
-    "%s/a-directory-name-long-enough-to-push-the-socket-path/beyond-the-108-bytes-of-sun_path",
-    tmp);
+      "%s/a-directory-name-long-enough-to-push-the-socket-path/beyond-the-108-bytes-of-sun_path",
+      tmp);
   cleanup_free char *sock = mr_xasprintf ("%s/console.sock", dir);
   cleanup_free char *missing = mr_xasprintf ("%s/nosuch.sock", tmp);
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
@@ -600,7 +596,7 @@ test_console_socket (void)
   lfd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   strcpy (addr.sun_path, "console.sock");
   if (lfd < 0 || getcwd (cwd, sizeof (cwd)) == NULL || chdir (dir) < 0
-      || bind (lfd, (struct sockaddr *) &addr, sizeof (addr)) < 0 || chdir (cwd) < 0
+      || bind (lfd, (struct sockaddr *)&addr, sizeof (addr)) < 0 || chdir (cwd) < 0
       || listen (lfd, 1) < 0)
     {
       printf ("Bail out! cannot listen on %s: %s\n", sock, strerror (errno));
@@ -609,14 +605,14 @@ test_console_socket (void)
 
   ok (strlen (sock) >= sizeof (addr.sun_path), "the socket path is %zu bytes", strlen (sock));
   cfd = mr_console_socket_open (sock, &err);
-  ok (cfd >= 0, "console_socket_open connects to a path longer than sun_path%s%s",
-      err ? ": " : "", err ? err->msg : "");
+  ok (cfd >= 0, "console_socket_open connects to a path longer than sun_path%s%s", err ? ": " : "",
+      err ? err->msg : "");
   ok (cfd >= 0 && cloexec_of (cfd) == 1, "the console socket is close-on-exec");
   if (cfd >= 0)
     afd = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
   master = open_pty (&slave);
   ok (afd >= 0 && master >= 0 && mr_send_fd (cfd, master, &err) == 0
-        && mr_recv_fd (afd, &got, &err) == 0,
+          && mr_recv_fd (afd, &got, &err) == 0,
       "a pty master goes through the console socket");
   mr_error_free (err);
   err = NULL;
@@ -641,7 +637,7 @@ test_console_socket (void)
 static void
 child_terminal (void *arg)
 {
-  int sock = *(int *) arg;
+  int sock = *(int *)arg;
   cleanup_error mr_error *err = NULL;
   struct winsize ws = { 0 };
   int master = -1;
@@ -693,7 +689,7 @@ test_terminal_setup (void)
   close (sp[0]);
   /* Read until the child's side of the terminal is gone (EIO). */
   while (master >= 0 && len < 4095 && (n = read (master, out + len, 4095 - len)) > 0)
-    len += (size_t) n;
+    len += (size_t)n;
   waitpid (pid, &status, 0);
   ok (WIFEXITED (status) && WEXITSTATUS (status) == 0, "the child set up its terminal");
   is_str (field (out, "tty"), "1 1 1\r", "stdin, stdout and stderr are the pty");
@@ -744,7 +740,7 @@ test_bridge (void)
 
   memset (buf, 0, sizeof (buf));
   while (len < sizeof (buf) - 1 && (n = read (out[0], buf + len, sizeof (buf) - 1 - len)) > 0)
-    len += (size_t) n;
+    len += (size_t)n;
   close (out[0]);
   waitpid (pid, &status, 0);
   ok (strstr (buf, "output-from-container") != NULL,
