@@ -106,10 +106,10 @@ set_rlimit (const struct mr_rlimit *r, mr_error **err)
   if (saved == EPERM && getrlimit (r->resource, &cur) == 0 && lim.rlim_max > cur.rlim_max)
     {
       format_limit (now, sizeof (now), (uint64_t)cur.rlim_max);
-      return mr_fail (err, saved,
-                      "process.rlimits: %s: set soft %s, hard %s above the runtime's hard "
-                      "limit %s (raising it needs CAP_SYS_RESOURCE)",
-                      rlimit_name (r->resource), soft, hard, now);
+      return mr_fail (
+          err, saved,
+          "process.rlimits: %s: raising the hard limit to %s (now %s) needs CAP_SYS_RESOURCE",
+          rlimit_name (r->resource), hard, now);
     }
   if (saved == EINVAL && r->soft > r->hard)
     return mr_fail (err, saved, "process.rlimits: %s: soft limit %s is above hard limit %s",
@@ -131,9 +131,7 @@ set_oom_score_adj (int value, mr_error **err)
   if (write (fd, buf, (size_t)len) < 0)
     {
       if (errno == EACCES || errno == EPERM)
-        return mr_fail (err, errno,
-                        "process.oomScoreAdj: write %d to `/proc/self/oom_score_adj` "
-                        "(lowering it needs CAP_SYS_RESOURCE)",
+        return mr_fail (err, errno, "process.oomScoreAdj: lowering it to %d needs CAP_SYS_RESOURCE",
                         value);
       return mr_fail (err, errno, "process.oomScoreAdj: write %d to `/proc/self/oom_score_adj`",
                       value);
@@ -248,8 +246,7 @@ cap_set_mask (const struct mr_process *p, int set, int last_cap)
       if (c < 0 || c > last_cap)
         {
           mr_log (MODRUN_LOG_WARNING,
-                  "process.capabilities.%s: %s is not known to the running kernel "
-                  "(last capability %d), ignoring",
+                  "process.capabilities.%s: %s unknown to the kernel (last %d), ignoring",
                   cap_set_fields[set], cap_name (c, name, sizeof (name)), last_cap);
           continue;
         }
@@ -273,8 +270,7 @@ set_groups (const struct mr_process *p, mr_error **err)
       && strncmp (policy, "deny", 4) == 0)
     {
       mr_log (MODRUN_LOG_DEBUG,
-              "process.user.additionalGids: setgroups is denied in this user namespace, "
-              "ignoring");
+              "process.user.additionalGids: setgroups denied in this user namespace, ignoring");
       return 0;
     }
   return mr_fail (err, saved, "process.user.additionalGids: setgroups of %zu groups",
@@ -346,8 +342,7 @@ explain_capset_failure (int errnum, uint64_t masks[MR_CAP_NSETS], int last_cap, 
       }
   cap_free (cur);
   return mr_fail (err, errnum,
-                  "process.capabilities: set the effective, permitted and "
-                  "inheritable sets");
+                  "process.capabilities: set the effective, permitted and inheritable sets");
 }
 
 static int
@@ -383,10 +378,10 @@ apply_caps (uint64_t masks[MR_CAP_NSETS], int last_cap, mr_error **err)
           int saved = errno;
           char name[64];
 
-          return mr_fail (err, saved,
-                          "process.capabilities.ambient: raise %s (an ambient capability must "
-                          "also be permitted and inheritable)",
-                          cap_name (c, name, sizeof (name)));
+          return mr_fail (
+              err, saved,
+              "process.capabilities.ambient: raise %s (must be permitted and inheritable)",
+              cap_name (c, name, sizeof (name)));
         }
     }
   return 0;
