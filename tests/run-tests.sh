@@ -7,6 +7,8 @@
 # and, as the very last line, the totals of both: `N passed, N failed`.
 # Exits 1 when anything failed, a build included.
 #
+# qemu-system-x86, cpio and kmod serve the cgroup v2 tests, run in a VM
+# (tests/vm); runc lets a test be checked against it (RUNTIME=runc).
 # Environment: MODRUN_SKIP_DEPS=1 skips apt-get (dependencies already
 # there); JOBS sets make's parallelism for building (default: nproc).
 
@@ -19,6 +21,7 @@ DEPS=(
   autoconf automake libtool libltdl-dev pkg-config make gcc libc6-dev
   libyajl-dev libcap-dev libseccomp-dev libcgroup-dev
   busybox-static jq util-linux coreutils findutils gawk sed grep procps iproute2 python3
+  qemu-system-x86 cpio kmod
   runc
 )
 
