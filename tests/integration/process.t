@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 37
+plan 38
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -140,6 +140,14 @@ run_ctr fds --preserve-fds 1
 assert_match "$RUN_STDOUT" "^fd\.3: .*config\.json" "--preserve-fds 1 passes fd 3"
 assert_eq "$(printf '%s\n' "$RUN_STDOUT" | grep -c '^fd\.4:')" 0 "and nothing beyond it"
 exec 3<&-
+
+# The same through create and start, the output in a file.
+make_bundle "$B" p
+timeout 30 $MODRUN create --bundle "$B" fds </dev/null >"$TEST_TMP/fds.out" 2>&1 &&
+  timeout 30 $MODRUN start fds >/dev/null 2>&1 && wait_status fds stopped 10
+fds=$(sed -n 's/^fd\.\([0-9]*\):.*/\1/p' "$TEST_TMP/fds.out" | sort -n | tr '\n' ' ')
+assert_eq "$fds" "0 1 2 " "after create and start too, only fds 0, 1 and 2 are open"
+timeout 30 $MODRUN delete --force fds >/dev/null 2>&1
 
 # 6. A terminal through --console-socket.
 make_bundle "$B" p
