@@ -46,13 +46,25 @@ open_slave (int master, mr_error **err)
   return fd;
 }
 
+static int
+move_above_stdio (int *fd, mr_error **err)
+{
+  int moved = fcntl (*fd, F_DUPFD_CLOEXEC, 3);
+
+  if (moved < 0)
+    return mr_fail (err, errno, "terminal: move a pty fd above stdio");
+  close (*fd);
+  *fd = moved;
+  return 0;
+}
+
 int
 mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_error **err)
 {
   cleanup_close int mfd = -1;
   cleanup_close int sfd = -1;
   int unlock = 0;
-  int fd;
+  int fd, ret;
 
   /* /dev/ptmx is often a symlink to pts/ptmx; either reaches the devpts
    * instance mounted in the container. */
@@ -67,6 +79,14 @@ mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_e
   sfd = open_slave (mfd, err);
   if (sfd < 0)
     return sfd;
+
+  /* With stdio closed either could have landed on 0, 1 or 2, which the
+   * slave is about to replace. */
+  ret = mfd <= 2 ? move_above_stdio (&mfd, err) : 0;
+  if (ret == 0 && sfd <= 2)
+    ret = move_above_stdio (&sfd, err);
+  if (ret < 0)
+    return ret;
 
   if (getsid (0) != getpid () && setsid () < 0)
     return mr_fail (err, errno, "terminal: start a new session");
@@ -84,8 +104,6 @@ mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_e
   for (fd = 0; fd <= 2; fd++)
     if (dup2 (sfd, fd) < 0)
       return mr_fail (err, errno, "terminal: make the pty fd %d", fd);
-  if (sfd <= 2)
-    sfd = -1;
 
   *master = mr_steal_fd (mfd);
   return 0;

@@ -635,12 +635,18 @@ test_console_socket (void)
 /* The pty of the container's init, in a forked child. */
 
 static void
-child_terminal (void *arg)
+child_terminal (int sock, int close_stdio)
 {
-  int sock = *(int *)arg;
   cleanup_error mr_error *err = NULL;
   struct winsize ws = { 0 };
   int master = -1;
+
+  if (close_stdio)
+    {
+      close (STDIN_FILENO);
+      close (STDOUT_FILENO);
+      close (STDERR_FILENO);
+    }
 
   if (mr_terminal_setup_child (30, 100, &master, &err) < 0)
     {
@@ -659,7 +665,7 @@ child_terminal (void *arg)
 }
 
 static void
-test_terminal_setup (void)
+test_terminal_setup (int close_stdio)
 {
   cleanup_free char *out = mr_xzalloc (4096);
   mr_error *err = NULL;
@@ -680,22 +686,26 @@ test_terminal_setup (void)
   if (pid == 0)
     {
       close (sp[0]);
-      child_terminal (&sp[1]);
+      child_terminal (sp[1], close_stdio);
     }
   close (sp[1]);
-  ok (mr_recv_fd (sp[0], &master, &err) == 0, "setup_child hands over the pty master%s%s",
-      err ? ": " : "", err ? err->msg : "");
+  ok (mr_recv_fd (sp[0], &master, &err) == 0, "%ssetup_child hands over the pty master%s%s",
+      close_stdio ? "stdio closed: " : "", err ? ": " : "", err ? err->msg : "");
   mr_error_free (err);
   close (sp[0]);
   /* Read until the child's side of the terminal is gone (EIO). */
   while (master >= 0 && len < 4095 && (n = read (master, out + len, 4095 - len)) > 0)
     len += (size_t)n;
   waitpid (pid, &status, 0);
-  ok (WIFEXITED (status) && WEXITSTATUS (status) == 0, "the child set up its terminal");
-  is_str (field (out, "tty"), "1 1 1\r", "stdin, stdout and stderr are the pty");
-  is_str (field (out, "size"), "30 100\r", "the pty has the size asked for");
+  ok (WIFEXITED (status) && WEXITSTATUS (status) == 0, "%sthe child set up its terminal",
+      close_stdio ? "stdio closed: " : "");
+  is_str (field (out, "tty"), "1 1 1\r", "%sstdin, stdout and stderr are the pty",
+          close_stdio ? "stdio closed: " : "");
+  is_str (field (out, "size"), "30 100\r", "%sthe pty has the size asked for",
+          close_stdio ? "stdio closed: " : "");
   is_str (field (out, "foreground"), "session\r",
-          "the pty is the controlling terminal of a new session");
+          "%sthe pty is the controlling terminal of a new session",
+          close_stdio ? "stdio closed: " : "");
   if (master >= 0)
     close (master);
 }
@@ -767,7 +777,8 @@ main (void)
   test_keyring_user_and_userns ();
   test_send_recv ();
   test_console_socket ();
-  test_terminal_setup ();
+  test_terminal_setup (0);
+  test_terminal_setup (1);
   test_bridge ();
 
   mr_rm_rf (tmp, NULL);
