@@ -222,6 +222,12 @@ emit_rule (struct cg2_prog *p, const struct cg2_dev_rule *r)
   return ret ? -ENOMEM : 0;
 }
 
+static bool
+matches_all (const struct cg2_dev_rule *r)
+{
+  return r->type == 'a' && r->major < 0 && r->minor < 0 && (r->access & ACC_ALL) == ACC_ALL;
+}
+
 /* Whether a deny rule of the config names default device D exactly. */
 static bool
 denied_exactly (const struct cg2_dev_rule *rules, size_t n, const struct cg2_dev_rule *d)
@@ -256,10 +262,16 @@ build (struct modrun_container *c, const modrun_json *devices, struct cg2_prog *
 
   ret = emit_prologue (p);
   for (i = n; ret == 0 && i > 0; i--)
-    ret = emit_rule (p, &rules[i - 1]);
-  if (ret == 0)
+    {
+      ret = emit_rule (p, &rules[i - 1]);
+      /* A rule matching every access ends the program: the verifier
+       * refuses code that cannot be reached. */
+      if (matches_all (&rules[i - 1]))
+        break;
+    }
+  if (ret == 0 && i == 0)
     ret = emit (p, BPF_ALU64 | BPF_MOV | BPF_K, R0, 0, 0, 0);
-  if (ret == 0)
+  if (ret == 0 && i == 0)
     ret = emit (p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
   if (ret < 0)
     ret = c->svc->error (c, ENOMEM, "linux.resources.devices");

@@ -571,6 +571,14 @@ cg2_destroy_dirs (struct modrun_container *c, bool kill_first)
   deadline = cg2_now_ns () + CG2_RMDIR_TIMEOUT_NS;
   for (i = (int)n - 1; i >= 0; i--)
     {
+      /* A parent made for this container may hold other containers by
+       * now: it stays then. */
+      if (i < (int)n - 1)
+        {
+          if (rmdir (lines[i]) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY)
+            return c->svc->error (c, errno, "%s: cannot remove the cgroup", lines[i]);
+          continue;
+        }
       ret = remove_tree (c, lines[i], deadline);
       if (ret < 0)
         return ret;
