@@ -373,6 +373,19 @@ apply_caps (uint64_t masks[MR_CAP_NSETS], int last_cap, mr_error **err)
     {
       if (!(masks[MR_CAP_AMBIENT] & (UINT64_C (1) << c)))
         continue;
+      /* The kernel takes an ambient capability only when it is also
+       * permitted and inheritable. Configs from `runc spec` list ambient
+       * ones without inheritable; runc leaves those out of the ambient set,
+       * and so does modrun, saying so at debug level. */
+      if (!(masks[MR_CAP_INHERITABLE] & masks[MR_CAP_PERMITTED] & (UINT64_C (1) << c)))
+        {
+          char name[64];
+
+          mr_log (MODRUN_LOG_DEBUG,
+                  "process.capabilities.ambient: %s left out: not both permitted and inheritable",
+                  cap_name (c, name, sizeof (name)));
+          continue;
+        }
       if (prctl (PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (unsigned long)c, 0, 0) < 0)
         {
           int saved = errno;
