@@ -51,6 +51,7 @@ struct container
   modrun_json *config;
   struct mr_plugin_set plugins;
   bool plugins_loaded;
+  mr_error *load_err; /* a plugin that failed to load, for destroy to report */
   struct modrun_container c;
   struct mr_container_core core;
 };
@@ -62,6 +63,7 @@ container_release (struct container *ct)
   mr_json_free (ct->config);
   mr_state_free (ct->st);
   mr_error_free (ct->core.err);
+  mr_error_free (ct->load_err);
   if (ct->lock_fd >= 0)
     close (ct->lock_fd);
   free (ct->dir);
@@ -311,7 +313,15 @@ destroy_locked (struct container *ct, mr_error **err)
   cleanup_error mr_error *rmerr = NULL;
   int ret, rmret;
 
-  ret = container_load_plugins (ct, MODRUN_CMD_DELETE, true, err);
+  if (ct->load_err != NULL)
+    {
+      /* Loaded already, partly, by delete --force. */
+      ret = ct->load_err->errnum > 0 ? -ct->load_err->errnum : -EINVAL;
+      if (err != NULL && *err == NULL)
+        *err = mr_steal_ptr (ct->load_err);
+    }
+  else
+    ret = container_load_plugins (ct, MODRUN_CMD_DELETE, true, err);
   if (ct->config != NULL)
     {
       int dret = mr_plugins_destroy (&ct->plugins, &ct->c, err);
@@ -520,7 +530,14 @@ kill_for_delete (struct container *ct, mr_error **err)
 
   /* Every process of the container, not only the init: without a pid
    * namespace they would survive it. */
-  if (container_load_plugins (ct, MODRUN_CMD_DELETE, false, &kerr) == 0)
+  if (container_load_plugins (ct, MODRUN_CMD_DELETE, true, &ct->load_err) < 0 && ct->config == NULL)
+    {
+      /* Without the config no plugin can act, destroy included: the
+       * error is reported once, by destroy. */
+      mr_error_free (ct->load_err);
+      ct->load_err = NULL;
+    }
+  else
     kill_all_by_plugin (ct, SIGKILL, &kerr);
   warn_and_clear (&kerr, "delete --force");
 
