@@ -500,6 +500,81 @@ out:
   return ret < 0 ? ret : 0;
 }
 
+/* Calls the pause or resume stage of the container's cgroups plugin. */
+static int
+freeze_by_plugin (struct container *ct, bool freeze, mr_error **err)
+{
+  struct mr_plugin *p = mr_plugins_find (&ct->plugins, MODRUN_CONCERN_CGROUPS);
+  const char *what = freeze ? "pause" : "resume";
+  size_t offset
+      = freeze ? offsetof (struct modrun_plugin, pause) : offsetof (struct modrun_plugin, resume);
+  modrun_stage_fn fn = NULL;
+  int ret;
+
+  if (p != NULL && p->desc->size >= offset + sizeof (fn))
+    fn = freeze ? p->desc->pause : p->desc->resume;
+  if (fn == NULL)
+    return mr_fail (err, 0, "%s: %s: not supported by the container's cgroups plugin%s%s",
+                    ct->st->id, what, p ? " " : "", p ? p->name : "");
+  ct->core.plugin = p->name;
+  ct->core.stage = what;
+  ret = fn (&ct->c, &p->data);
+  if (ret < 0)
+    return plugin_failure (ct, p, what, ret, err);
+  return 0;
+}
+
+static int
+set_freeze (struct mr_runtime *rt, const char *id, bool freeze, mr_error **err)
+{
+  cleanup_free char *mark = NULL;
+  struct container ct;
+  enum mr_status status;
+  int ret;
+
+  ret = container_open (rt, id, true, &ct, err);
+  if (ret < 0)
+    goto out;
+  status = mr_state_status (ct.dir, ct.st);
+  if (freeze && status != MR_STATUS_RUNNING)
+    {
+      ret = fail_plain (err, EINVAL, "%s: container not running", id);
+      goto out;
+    }
+  if (!freeze && status != MR_STATUS_PAUSED)
+    {
+      ret = fail_plain (err, EINVAL, "%s: container not paused", id);
+      goto out;
+    }
+  ret = container_load_plugins (&ct, freeze ? MODRUN_CMD_PAUSE : MODRUN_CMD_RESUME, false, err);
+  if (ret < 0)
+    goto out;
+  ret = freeze_by_plugin (&ct, freeze, err);
+  if (ret < 0)
+    goto out;
+  mark = mr_xasprintf ("%s/paused", ct.dir);
+  if (freeze)
+    ret = mr_write_file (mark, "", 0, 0600, err);
+  else if (unlink (mark) < 0 && errno != ENOENT)
+    ret = mr_fail (err, errno, "unlink `%s`", mark);
+
+out:
+  container_release (&ct);
+  return ret;
+}
+
+int
+mr_pause (struct mr_runtime *rt, const char *id, mr_error **err)
+{
+  return set_freeze (rt, id, true, err);
+}
+
+int
+mr_resume (struct mr_runtime *rt, const char *id, mr_error **err)
+{
+  return set_freeze (rt, id, false, err);
+}
+
 /* Waits until the process behind PIDFD has exited. */
 static int
 wait_pidfd (int pidfd, int timeout_ms)
@@ -538,7 +613,13 @@ kill_for_delete (struct container *ct, mr_error **err)
       ct->load_err = NULL;
     }
   else
-    kill_all_by_plugin (ct, SIGKILL, &kerr);
+    {
+      /* Frozen processes would not die before they are thawed. */
+      if (mr_state_status (ct->dir, ct->st) == MR_STATUS_PAUSED)
+        freeze_by_plugin (ct, false, &kerr);
+      warn_and_clear (&kerr, "delete --force");
+      kill_all_by_plugin (ct, SIGKILL, &kerr);
+    }
   warn_and_clear (&kerr, "delete --force");
 
   if (pidfd < 0)

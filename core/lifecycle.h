@@ -15,6 +15,9 @@ int mr_start (struct mr_runtime *rt, const char *id, mr_error **err);
 int mr_state_cmd (struct mr_runtime *rt, const char *id, mr_error **err);
 int mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **err);
 int mr_delete (struct mr_runtime *rt, const char *id, bool force, mr_error **err);
+/* Freeze and thaw every process of a container through its cgroups plugin. */
+int mr_pause (struct mr_runtime *rt, const char *id, mr_error **err);
+int mr_resume (struct mr_runtime *rt, const char *id, mr_error **err);
 /* FORMAT: "table" or "json". */
 int mr_list (struct mr_runtime *rt, const char *format, bool quiet, mr_error **err);
 int mr_spec (const char *bundle, bool rootless, mr_error **err);

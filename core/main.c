@@ -232,6 +232,8 @@ static const char global_usage[]
       "  state     print the state of a container as JSON\n"
       "  kill      send a signal (default SIGTERM) to a container's init\n"
       "  delete    delete a stopped container and everything it holds\n"
+      "  pause     freeze every process of a container\n"
+      "  resume    thaw a paused container\n"
       "  list      list the containers under the root\n"
       "  spec      write a starter config.json\n" PLUGINS_HELP_LINE
       "  help      show the help of a command\n"
@@ -276,6 +278,14 @@ static const char run_usage[]
 static const char start_usage[] = "Usage: modrun start <container-id>\n"
                                   "\n"
                                   "Runs the user process of a created container.\n";
+
+static const char pause_usage[] = "Usage: modrun pause <container-id>\n"
+                                  "\n"
+                                  "Freezes every process of a running container.\n";
+
+static const char resume_usage[] = "Usage: modrun resume <container-id>\n"
+                                   "\n"
+                                   "Thaws every process of a paused container.\n";
 
 static const char state_usage[] = "Usage: modrun state <container-id>\n"
                                   "\n"
@@ -432,6 +442,18 @@ static int
 cmd_start (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   return mr_start (rt, a->pos[0], err);
+}
+
+static int
+cmd_pause (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
+{
+  return mr_pause (rt, a->pos[0], err);
+}
+
+static int
+cmd_resume (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
+{
+  return mr_resume (rt, a->pos[0], err);
 }
 
 static int
@@ -601,6 +623,8 @@ static const struct command commands[] = {
   { "state", state_usage, help_only_opts, 1, 1, cmd_state },
   { "kill", kill_usage, kill_opts, 1, 2, cmd_kill },
   { "delete", delete_usage, delete_opts, 1, 1, cmd_delete },
+  { "pause", pause_usage, help_only_opts, 1, 1, cmd_pause },
+  { "resume", resume_usage, help_only_opts, 1, 1, cmd_resume },
   { "list", list_usage, list_opts, 0, 0, cmd_list },
   { "spec", spec_usage, spec_opts, 0, 0, cmd_spec },
   { "plugins", plugins_usage, plugins_opts, 0, 0, cmd_plugins },

@@ -285,6 +285,12 @@ mr_state_status (const char *dir, const struct mr_state *st)
   fifo = mr_xasprintf ("%s/exec.fifo", dir);
   if (access (fifo, F_OK) == 0)
     return MR_STATUS_CREATED;
+  /* Only pause freezes a container, and it leaves this mark until resume
+   * thaws it: the core itself knows no cgroup path to look at. */
+  free (fifo);
+  fifo = mr_xasprintf ("%s/paused", dir);
+  if (access (fifo, F_OK) == 0)
+    return MR_STATUS_PAUSED;
   return MR_STATUS_RUNNING;
 }
 
