@@ -193,6 +193,7 @@ test_status (void)
 {
   cleanup_free char *dir = make_container ("st1", 1, 0);
   cleanup_free char *fifo = NULL;
+  cleanup_free char *paused = NULL;
   unsigned long long start;
   pid_t child;
 
@@ -204,6 +205,13 @@ test_status (void)
   fifo = mr_xasprintf ("%s/exec.fifo", dir);
   ok (mkfifo (fifo, 0600) == 0, "make exec.fifo");
   ok (status_of (dir, child, start) == MR_STATUS_CREATED, "live child with fifo: created");
+  unlink (fifo);
+  paused = mr_xasprintf ("%s/paused", dir);
+  ok (mr_write_file (paused, "", 0, 0600, NULL) == 0
+          && status_of (dir, child, start) == MR_STATUS_PAUSED,
+      "live child with the pause mark: paused");
+  unlink (paused);
+  mkfifo (fifo, 0600);
   ok (status_of (dir, child, start + 1) == MR_STATUS_STOPPED,
       "start time mismatch (reused pid): stopped");
   ok (status_of (dir, 0, 0) == MR_STATUS_STOPPED, "pid 0: stopped");
