@@ -6,7 +6,7 @@
 # one line, exit status 1 and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 50
+plan 54
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -107,10 +107,49 @@ else
   fail "the user namespace inside is not the runtime's"
 fi
 
+# 4b. Joining a user namespace and a PID namespace of its own by path, as
+# in a pod: the namespaces created for the container belong to that user
+# namespace, so its root can set a network sysctl in its new network
+# namespace. The holder is unshare's child, pid 1 of the PID namespace.
+unshare --user --pid --fork sleep 60 &
+holder_parent=$!
+holder=
+for ((i = 0; i < 50; i++)); do
+  holder=$(cat "/proc/$holder_parent/task/$holder_parent/children" 2>/dev/null)
+  holder=${holder%% *}
+  [ -n "$holder" ] && break
+  sleep 0.1
+done
+if [ -n "$holder" ] && echo "0 300000 65536" >"/proc/$holder_parent/uid_map" &&
+  echo "0 300000 65536" >"/proc/$holder_parent/gid_map"; then
+  cfg ".linux.namespaces = [{\"type\": \"user\", \"path\": \"/proc/$holder/ns/user\"},
+                           {\"type\": \"pid\", \"path\": \"/proc/$holder/ns/pid\"},
+                           {\"type\": \"mount\"}, {\"type\": \"network\"}, {\"type\": \"ipc\"},
+                           {\"type\": \"uts\"}, {\"type\": \"cgroup\"}]
+       | del(.linux.uidMappings, .linux.gidMappings)
+       | .linux.sysctl = {\"net.ipv4.ip_forward\": \"1\"}
+       | .process.args = [\"/bin/sh\", \"-c\",
+           \"/bin/mrtest report; /bin/mrtest sysctl net.ipv4.ip_forward\"]"
+  run_ctr n4b
+  assert_eq "$RUN_STATUS" 0 "a container joining a user and a PID namespace by path runs" ||
+    diag "$RUN_STDERR"
+  assert_eq "$(field "$RUN_STDOUT" ns.user) $(field "$RUN_STDOUT" ns.pid)" \
+    "$(stat -L -c %i "/proc/$holder/ns/user") $(stat -L -c %i "/proc/$holder/ns/pid")" \
+    "it is in the user and PID namespaces of that path"
+  assert_match "$RUN_STDOUT" "^uid: 0( |$)" "it is uid 0 in the joined user namespace"
+  assert_eq "$(field "$RUN_STDOUT" net.ipv4.ip_forward)" 1 \
+    "the sysctl is set in its new network namespace"
+else
+  fail "a user and PID namespace to join were made"
+  skip "no namespaces to join" 3
+fi
+[ -n "$holder" ] && kill "$holder" 2>/dev/null
+wait "$holder_parent" 2>/dev/null
+
 # 5. A time namespace with offsets.
-cfg '.linux.namespaces |= map(select(.type != "user"))
-     | del(.linux.uidMappings, .linux.gidMappings)
-     | .linux.namespaces += [{"type": "time"}]
+cfg '.linux.namespaces = [{"type": "pid"}, {"type": "network"}, {"type": "ipc"},
+                          {"type": "uts"}, {"type": "mount"}, {"type": "time"}]
+     | .linux.sysctl = {}
      | .linux.timeOffsets = {"monotonic": {"secs": 100000, "nanosecs": 0},
                              "boottime": {"secs": 200000, "nanosecs": 500000000}}
      | .process.args = ["/bin/mrtest", "clock"]'
