@@ -111,7 +111,7 @@ fi
 # in a pod: the namespaces created for the container belong to that user
 # namespace, so its root can set a network sysctl in its new network
 # namespace. The holder is unshare's child, pid 1 of the PID namespace.
-unshare --user --pid --fork sleep 60 &
+unshare --user --pid --fork sleep 60 2>/dev/null &
 holder_parent=$!
 holder=
 for ((i = 0; i < 50; i++)); do
@@ -143,7 +143,9 @@ else
   fail "a user and PID namespace to join were made"
   skip "no namespaces to join" 3
 fi
-[ -n "$holder" ] && kill "$holder" 2>/dev/null
+# As the init of its PID namespace, the holder ignores what it has no
+# handler for, SIGTERM included.
+[ -n "$holder" ] && kill -KILL "$holder" 2>/dev/null
 wait "$holder_parent" 2>/dev/null
 
 # 5. A time namespace with offsets.
