@@ -104,7 +104,7 @@ ns_joined (const struct ns_config *cfg, enum ns_kind k)
 /* config.c: reads and checks everything the plugin owns. */
 int ns_config_load (struct modrun_container *c, struct ns_config **out);
 void ns_config_free (struct ns_config *cfg);
-/* The configuration parsed by validate, or parsed now. */
+/* The configuration kept in DATA since prepare, or parsed now. */
 int ns_config_get (struct modrun_container *c, void **data, struct ns_config **out);
 
 /* parent.c */
