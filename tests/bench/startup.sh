@@ -64,7 +64,9 @@ cp /bin/busybox "$bundle/rootfs/bin/busybox"
 ln -s busybox "$bundle/rootfs/bin/true"
 ln -s busybox "$bundle/rootfs/bin/sh"
 (cd "$bundle" && "$modrun" spec)
-jq --arg cg "/$parent/c" '.process.args = ["/bin/true"] | .process.terminal = false
+# crun 1.8.1 refuses an ociVersion newer than it knows; every runtime gets
+# the same bundle, so it says 1.0.2.
+jq --arg cg "/$parent/c" '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] | .process.terminal = false
     | .linux.cgroupsPath = $cg' "$bundle/config.json" > "$bundle/config.json.new"
 mv "$bundle/config.json.new" "$bundle/config.json"
 
