@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -205,6 +206,11 @@ child_main (struct spawn *s)
   char go = 0;
   char ready = SYNC_READY;
   ssize_t n;
+
+  /* Until it execs, the init runs the runtime's binary inside the
+   * container's namespaces: other processes there must not reach it
+   * through /proc (its exe, fds, memory). execve makes it dumpable again. */
+  prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
 
   do
     n = read (s->sync_fd, &go, 1);
