@@ -196,7 +196,8 @@ if [ -n "${MODRUN_PROBED:-}" ]; then
   cfg '.process.args = ["/bin/mrtest", "cat", "/proc/self/cgroup"]
        | .linux.namespaces |= map(select(.type != "cgroup"))'
   timeout 60 $MODRUN_PROBED run --bundle "$BUNDLE" c5 </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
-  assert_eq "$? $(cat "$TEST_TMP/out")" "0 0::$PARENT/c5" "without --plugins, probing picks cgroups-v2" ||
+  assert_eq "$? $(cat "$TEST_TMP/out")" "0 0::$PARENT/c5" \
+    "without --plugins, probing picks cgroups-v2" ||
     diag "$(cat "$TEST_TMP/err")"
 else
   skip "probing is modrun's" 1

@@ -93,7 +93,8 @@ exec 8>"$CACHE/lock"
 flock 8
 real=$KPKG
 for _ in 1 2 3; do
-  dep=$(apt-cache depends "$real" 2>/dev/null | awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
+  dep=$(apt-cache depends "$real" 2>/dev/null |
+    awk '$1 == "Depends:" && $2 ~ /^linux-image-[0-9]/ { print $2; exit }')
   [ -n "$dep" ] || break
   real=$dep
 done
@@ -185,7 +186,7 @@ done
 cat >"$RUN/ir/init" <<EOF
 #!/bin/sh
 PATH=/bin
-bad () { echo "run-in-vm init: \$*" >/dev/console; echo 125 >/ctl/status 2>/dev/null; reboot -f; }
+bad () { echo "run-in-vm init: \$*" >/dev/console; reboot -f; }
 mkdir -p /proc /sys /dev /host /rw /new /ctl
 mount -t proc proc /proc && mount -t sysfs sysfs /sys && mount -t devtmpfs dev /dev
 while read -r m; do insmod "/mods/\$m" || bad "insmod \$m"; done </mods/list
@@ -231,16 +232,20 @@ $bb ln -sf /proc/self/fd/2 /dev/stderr
 $bb hostname modrun-vm
 $bb ip link set lo up 2>/dev/null
 echo started >/dev/console
-$bb env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+$bb env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=$PATH \
   /bin/bash $ctl/cmd </dev/null >$ctl/out 2>&1
 echo $? >$ctl/status
 $bb sync
 $bb reboot -f
 EOF
 chmod 755 "$RUN/ir/init" "$RUN/ir/stage2"
-(cd "$RUN/ir" && find . | cpio -o -H newc --quiet >"$RUN/initrd") || die "cannot build the initramfs"
+(cd "$RUN/ir" && find . | cpio -o -H newc --quiet >"$RUN/initrd") ||
+  die "cannot build the initramfs"
 : >"$RUN/ctl/out"
 
+KERNEL_CMDLINE="console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=3 tsc=reliable"
+KERNEL_CMDLINE+=" pci=noacpi cryptomgr.notests ${MODRUN_VM_APPEND:-}"
 ACCEL=(-accel tcg,thread=multi -cpu max,la57=off)
 if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
   ACCEL=(-accel kvm -cpu host)
@@ -252,7 +257,7 @@ fs ()
 QEMU=(qemu-system-x86_64 -nodefaults -no-user-config -machine pc -no-reboot -display none
   "${ACCEL[@]}" -smp "$CPUS" -m "$MEM" -global virtio-pci.disable-legacy=on
   -kernel "$KIMG" -initrd "$RUN/initrd" -serial "file:$RUN/console"
-  -append "console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=3 tsc=reliable pci=noacpi cryptomgr.notests ${MODRUN_VM_APPEND:-}"
+  -append "$KERNEL_CMDLINE"
   -virtfs "$(fs / host ,readonly=on)" -virtfs "$(fs "$RUN/ctl" ctl '')"
   -virtfs "$(fs "$KDIR/lib/modules/$KVER" kmods ,readonly=on)")
 [ -n "$SHARE" ] && QEMU+=(-virtfs "$(fs "$SHARE" share '')")
