@@ -128,8 +128,9 @@ assert_eq "$(wc -l <"$d/cgroup.procs")" 3 "the init and its two children run in 
 $MODRUN pause c1 2>"$TEST_TMP/err"
 assert_eq "$(cat "$d/cgroup.freeze") $(grep frozen "$d/cgroup.events") $(ctr_status c1)" \
   "1 frozen 1 paused" "pause freezes" || diag "$(cat "$TEST_TMP/err")"
-$MODRUN ps c1 >"$TEST_TMP/ps" 2>&1
-assert_eq "$(grep -cE '^[[:space:]]*[0-9]+' "$TEST_TMP/ps")" 3 "ps lists the three processes"
+$MODRUN ps --format json c1 >"$TEST_TMP/ps" 2>&1
+assert_eq "$(jq length "$TEST_TMP/ps" 2>&1)" 3 "ps lists the three processes" ||
+  diag "$(cat "$TEST_TMP/ps")"
 $MODRUN resume c1 2>"$TEST_TMP/err"
 assert_eq "$(cat "$d/cgroup.freeze") $(grep frozen "$d/cgroup.events") $(ctr_status c1)" \
   "0 frozen 0 running" "resume thaws" || diag "$(cat "$TEST_TMP/err")"
