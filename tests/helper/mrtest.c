@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <sys/syscall.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
@@ -47,12 +48,29 @@ fail_errno (const char *what, int errnum)
   return 1;
 }
 
+/* The session keyring as keyctl(KEYCTL_DESCRIBE) gives it:
+ * "type;uid;gid;perm;description". */
+static int
+cmd_keyring (void)
+{
+  char buf[512];
+  long n = syscall (SYS_keyctl, 6 /* KEYCTL_DESCRIBE */, -3 /* KEY_SPEC_SESSION_KEYRING */, buf,
+                    sizeof (buf) - 1, 0);
+
+  if (n < 0)
+    return fail_errno ("keyctl describe session keyring", errno);
+  buf[n < (long) sizeof (buf) ? n : (long) sizeof (buf) - 1] = '\0';
+  printf ("keyring: %s\n", buf);
+  return 0;
+}
+
 static int
 usage (void)
 {
   fputs ("usage: mrtest report | mounts | cat FILE | write FILE TEXT | open FILE [r|w]\n"
          "       | stat PATH | ls DIR | sleep SECONDS | exit N | kill-self SIGNAL\n"
-         "       | alloc MB | forks N | tty | sysctl NAME | clock | wait-signal SIGNAL\n",
+         "       | alloc MB | forks N | tty | sysctl NAME | clock | wait-signal SIGNAL\n"
+         "       | keyring\n",
          stderr);
   return 2;
 }
@@ -666,5 +684,7 @@ main (int argc, char **argv)
     return cmd_clock ();
   if (strcmp (cmd, "wait-signal") == 0 && nargs == 1)
     return cmd_wait_signal (argv[2]);
+  if (strcmp (cmd, "keyring") == 0 && nargs == 0)
+    return cmd_keyring ();
   return usage ();
 }

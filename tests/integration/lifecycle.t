@@ -4,7 +4,7 @@
 # JSON, --version.
 . "$(dirname "$0")/lib.sh"
 
-plan 58
+plan 62
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -166,5 +166,19 @@ if [ "$RUNTIME_NAME" = modrun ]; then
 else
   assert_match "$RT_OUT" "^spec: [0-9]+\.[0-9]+\.[0-9]+" "--version: the spec version"
 fi
+
+# 7. --no-pivot and --no-new-keyring change how the init is set up, not
+# what the program sees of its root.
+cfg --arg cg "$CG_PARENT/c7" '.linux.cgroupsPath = $cg | .process.args = ["/bin/mrtest", "keyring"]'
+rt run --bundle "$B" --no-pivot np7
+assert_eq "$RT_STATUS" 0 "run --no-pivot: the program runs in its rootfs" || diag "$RT_ERR"
+
+assert_eq "$(ls "$TEST_ROOT")" "" "run --no-pivot: nothing left after the run"
+rt run --bundle "$B" kr7
+assert_match "$RT_OUT" "^keyring: keyring;.*;kr7$" "a new session keyring named after the container" ||
+  diag "$RT_OUT $RT_ERR"
+rt run --bundle "$B" --no-new-keyring nk7
+assert_no_match "$RT_OUT" ";nk7$" "--no-new-keyring: no keyring of the container's own" ||
+  diag "$RT_OUT $RT_ERR"
 
 assert_no_leftovers
