@@ -561,6 +561,8 @@ cg2_destroy_dirs (struct modrun_container *c, bool kill_first)
       if (*p == '/')
         lines[n++] = p;
     }
+  if (*p != '\0')
+    return c->svc->error (c, E2BIG, "%s: more than %zu directories recorded", path, n);
   /* The last directory made is the container's own. */
   if (kill_first && n > 0 && access (lines[n - 1], F_OK) == 0)
     {

@@ -24,6 +24,7 @@ struct cg2_op
   char *value;
   char field[192];
   bool optional_cpu_period; /* cpu.max with a period alone: keep the quota */
+  char bfq_value[64];       /* io.weight: the value for io.bfq.weight, used when BFQ is there */
 };
 
 struct cg2_ops
@@ -372,6 +373,7 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
   };
   const modrun_json *io = NULL, *arr, *d;
   struct cg2_num weight;
+  struct cg2_op *op;
   int64_t major, minor, dw;
   char where[160], field[192];
   size_t t;
@@ -389,9 +391,11 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
       if (weight.v < 10 || weight.v > 1000)
         return c->svc->error (c, 0, "config.json: %s.weight: expected 10 to 1000, got %s", w,
                               weight.text);
-      if (!ops_add (c, ops, CG2_IO, "io.weight", "linux.resources.blockIO.weight",
-                    "default %" PRId64, io_weight_of (weight.v)))
+      op = ops_add (c, ops, CG2_IO, "io.weight", "linux.resources.blockIO.weight",
+                    "default %" PRId64, io_weight_of (weight.v));
+      if (op == NULL)
         return -ENOMEM;
+      snprintf (op->bfq_value, sizeof (op->bfq_value), "default %s", weight.text);
     }
 
   if ((ret = c->svc->get_array (c, io, w, "weightDevice", &arr)) < 0)
@@ -415,9 +419,12 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
         return c->svc->error (c, 0, "config.json: %s.weight: expected 10 to 1000, got %" PRId64,
                               where, dw);
       snprintf (field, sizeof (field), "%s", where);
-      if (!ops_add (c, ops, CG2_IO, "io.weight", field, "%" PRId64 ":%" PRId64 " %" PRId64, major,
-                    minor, io_weight_of (dw)))
+      op = ops_add (c, ops, CG2_IO, "io.weight", field, "%" PRId64 ":%" PRId64 " %" PRId64, major,
+                    minor, io_weight_of (dw));
+      if (op == NULL)
         return -ENOMEM;
+      snprintf (op->bfq_value, sizeof (op->bfq_value), "%" PRId64 ":%" PRId64 " %" PRId64, major,
+                minor, dw);
     }
 
   for (t = 0; t < sizeof (throttles) / sizeof (throttles[0]); t++)
@@ -690,7 +697,11 @@ cg2_apply_resources (struct modrun_container *c, struct cg2_host *host, const mo
 
       if (update && op->optional_cpu_period && (ret = keep_quota (c, host, op)) < 0)
         return ret;
-      ret = cg2_write (c, host->dir, op->file, op->value, op->field);
+      /* BFQ takes the blkio weight as it is, in its own file. */
+      if (op->bfq_value[0] != '\0' && cg2_file_exists (host->dir, "io.bfq.weight"))
+        ret = cg2_write (c, host->dir, "io.bfq.weight", op->bfq_value, op->field);
+      else
+        ret = cg2_write (c, host->dir, op->file, op->value, op->field);
       if (ret < 0)
         return ret;
     }
