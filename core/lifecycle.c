@@ -1,6 +1,6 @@
 /* The commands that act on an existing container: start, state, kill,
- * delete and list. Each loads the state saved at create, and the plugins
- * recorded there when it needs a backend. */
+ * delete, pause, resume and list. Each loads the state saved at create,
+ * and the plugins recorded there when it needs a backend. */
 #include "config.h"
 
 #include <dirent.h>
@@ -42,22 +42,8 @@ fail_plain (mr_error **err, int errnum, const char *fmt, ...)
   return -errnum;
 }
 
-/* One existing container with what the plugins need to act on it. */
-struct container
-{
-  char *dir;
-  int lock_fd;
-  struct mr_state *st;
-  modrun_json *config;
-  struct mr_plugin_set plugins;
-  bool plugins_loaded;
-  mr_error *load_err; /* a plugin that failed to load, for destroy to report */
-  struct modrun_container c;
-  struct mr_container_core core;
-};
-
-static void
-container_release (struct container *ct)
+void
+mr_ctr_release (struct mr_ctr *ct)
 {
   mr_plugins_unload (&ct->plugins);
   mr_json_free (ct->config);
@@ -72,10 +58,10 @@ container_release (struct container *ct)
 }
 
 /* Loads ID's state; with LOCK, under the container's lock, which is held
- * until container_release. */
-static int
-container_open (struct mr_runtime *rt, const char *id, bool lock, struct container *ct,
-                mr_error **err)
+ * until mr_ctr_release. */
+int
+mr_ctr_open (struct mr_runtime *rt, const char *id, bool lock, struct mr_ctr *ct,
+             mr_error **err)
 {
   int ret;
 
@@ -102,8 +88,8 @@ container_open (struct mr_runtime *rt, const char *id, bool lock, struct contain
 }
 
 /* Reads the config.json copy taken at create. */
-static int
-container_load_config (struct container *ct, mr_error **err)
+int
+mr_ctr_load_config (struct mr_ctr *ct, mr_error **err)
 {
   cleanup_free char *path = mr_xasprintf ("%s/config.json", ct->dir);
 
@@ -113,7 +99,7 @@ container_load_config (struct container *ct, mr_error **err)
 }
 
 static void
-container_init_context (struct container *ct, unsigned int command)
+ctr_init_context (struct mr_ctr *ct, unsigned int command)
 {
   mr_container_init (&ct->c, &ct->core);
   ct->c.command = command;
@@ -170,17 +156,17 @@ load_plugins_each (const char *list, struct mr_plugin_set *set, mr_error **err)
 /* Loads the plugins recorded at create and sets up the context they see.
  * With PARTIAL, a plugin that fails to load is left out and its error
  * returned while the others stay loaded. */
-static int
-container_load_plugins (struct container *ct, unsigned int command, bool partial, mr_error **err)
+int
+mr_ctr_load_plugins (struct mr_ctr *ct, unsigned int command, bool partial, mr_error **err)
 {
   int ret;
 
   if (ct->plugins_loaded)
     return 0;
-  ret = container_load_config (ct, err);
+  ret = mr_ctr_load_config (ct, err);
   if (ret < 0)
     return ret;
-  container_init_context (ct, command);
+  ctr_init_context (ct, command);
   if (ct->st->plugins != NULL && *ct->st->plugins != '\0')
     {
       ret = mr_plugins_load_list (ct->st->plugins, &ct->plugins, partial ? NULL : err);
@@ -199,8 +185,8 @@ container_load_plugins (struct container *ct, unsigned int command, bool partial
 
 /* The init's pidfd, or -ESRCH when the process recorded is gone (or its
  * pid now belongs to another process). */
-static int
-open_init_pidfd (const struct mr_state *st, mr_error **err)
+int
+mr_ctr_init_pidfd (const struct mr_state *st, mr_error **err)
 {
   cleanup_close int fd = -1;
   unsigned long long start;
@@ -235,7 +221,7 @@ pidfd_signal (int pidfd, int signo)
 static int
 signal_init (const struct mr_state *st, int signo, mr_error **err)
 {
-  cleanup_close int pidfd = open_init_pidfd (st, err);
+  cleanup_close int pidfd = mr_ctr_init_pidfd (st, err);
   int ret;
 
   if (pidfd == -ESRCH)
@@ -252,9 +238,9 @@ signal_init (const struct mr_state *st, int signo, mr_error **err)
 }
 
 /* A plugin's error, recorded through services->error, as the core's. */
-static int
-plugin_failure (struct container *ct, struct mr_plugin *p, const char *what, int ret,
-                mr_error **err)
+int
+mr_ctr_plugin_failure (struct mr_ctr *ct, struct mr_plugin *p, const char *what, int ret,
+                       mr_error **err)
 {
   int errnum = ret < 0 ? -ret : EINVAL;
 
@@ -275,7 +261,7 @@ plugin_failure (struct container *ct, struct mr_plugin *p, const char *what, int
 /* The cgroups plugin's kill_all, if the container has one that offers it.
  * Returns 1 when it signalled, 0 when there is none, or an error. */
 static int
-kill_all_by_plugin (struct container *ct, int signo, mr_error **err)
+kill_all_by_plugin (struct mr_ctr *ct, int signo, mr_error **err)
 {
   struct mr_plugin *p = mr_plugins_find (&ct->plugins, MODRUN_CONCERN_CGROUPS);
   const struct modrun_plugin *d;
@@ -291,7 +277,7 @@ kill_all_by_plugin (struct container *ct, int signo, mr_error **err)
   ct->core.stage = "kill_all";
   ret = d->kill_all (&ct->c, &p->data, signo);
   if (ret < 0)
-    return plugin_failure (ct, p, "kill_all", ret, err);
+    return mr_ctr_plugin_failure (ct, p, "kill_all", ret, err);
   return 1;
 }
 
@@ -308,7 +294,7 @@ warn_and_clear (mr_error **err, const char *context)
 /* Runs the destroy stages and removes the state directory, even when a
  * plugin is missing or fails: the first error is returned. */
 static int
-destroy_locked (struct container *ct, mr_error **err)
+destroy_locked (struct mr_ctr *ct, mr_error **err)
 {
   cleanup_error mr_error *rmerr = NULL;
   int ret, rmret;
@@ -321,7 +307,7 @@ destroy_locked (struct container *ct, mr_error **err)
         *err = mr_steal_ptr (ct->load_err);
     }
   else
-    ret = container_load_plugins (ct, MODRUN_CMD_DELETE, true, err);
+    ret = mr_ctr_load_plugins (ct, MODRUN_CMD_DELETE, true, err);
   if (ct->config != NULL)
     {
       int dret = mr_plugins_destroy (&ct->plugins, &ct->c, err);
@@ -346,13 +332,13 @@ destroy_locked (struct container *ct, mr_error **err)
 int
 mr_destroy_container (struct mr_runtime *rt, const char *id, mr_error **err)
 {
-  struct container ct;
+  struct mr_ctr ct;
   int ret;
 
-  ret = container_open (rt, id, true, &ct, err);
+  ret = mr_ctr_open (rt, id, true, &ct, err);
   if (ret == 0)
     ret = destroy_locked (&ct, err);
-  container_release (&ct);
+  mr_ctr_release (&ct);
   return ret;
 }
 
@@ -360,11 +346,11 @@ int
 mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
 {
   cleanup_error mr_error *perr = NULL;
-  struct container ct;
+  struct mr_ctr ct;
   const modrun_json *process;
   int ret;
 
-  ret = container_open (rt, id, true, &ct, err);
+  ret = mr_ctr_open (rt, id, true, &ct, err);
   if (ret < 0)
     goto out;
   switch (mr_state_status (ct.dir, ct.st))
@@ -384,7 +370,7 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
       goto out;
     }
 
-  ret = container_load_config (&ct, err);
+  ret = mr_ctr_load_config (&ct, err);
   if (ret < 0)
     goto out;
   process = modrun_json_get (ct.config, "process");
@@ -400,13 +386,13 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
 
   /* The process runs now: what the plugins still have to do is
    * bookkeeping, and its failure cannot undo the start. */
-  if (container_load_plugins (&ct, MODRUN_CMD_START, false, &perr) == 0)
+  if (mr_ctr_load_plugins (&ct, MODRUN_CMD_START, false, &perr) == 0)
     mr_plugins_run (&ct.plugins, &ct.c, MR_STAGE (poststart), &perr);
   warn_and_clear (&perr, "poststart");
   ret = 0;
 
 out:
-  container_release (&ct);
+  mr_ctr_release (&ct);
   return ret;
 }
 
@@ -471,11 +457,11 @@ mr_state_cmd (struct mr_runtime *rt, const char *id, mr_error **err)
 int
 mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **err)
 {
-  struct container ct;
+  struct mr_ctr ct;
   enum mr_status status;
   int ret;
 
-  ret = container_open (rt, id, false, &ct, err);
+  ret = mr_ctr_open (rt, id, false, &ct, err);
   if (ret < 0)
     goto out;
   status = mr_state_status (ct.dir, ct.st);
@@ -486,7 +472,7 @@ mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **
     }
   if (all)
     {
-      ret = container_load_plugins (&ct, MODRUN_CMD_KILL, false, err);
+      ret = mr_ctr_load_plugins (&ct, MODRUN_CMD_KILL, false, err);
       if (ret < 0)
         goto out;
       ret = kill_all_by_plugin (&ct, signo, err);
@@ -496,13 +482,13 @@ mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **
   ret = signal_init (ct.st, signo, err);
 
 out:
-  container_release (&ct);
+  mr_ctr_release (&ct);
   return ret < 0 ? ret : 0;
 }
 
 /* Calls the pause or resume stage of the container's cgroups plugin. */
 static int
-freeze_by_plugin (struct container *ct, bool freeze, mr_error **err)
+freeze_by_plugin (struct mr_ctr *ct, bool freeze, mr_error **err)
 {
   struct mr_plugin *p = mr_plugins_find (&ct->plugins, MODRUN_CONCERN_CGROUPS);
   const char *what = freeze ? "pause" : "resume";
@@ -520,7 +506,7 @@ freeze_by_plugin (struct container *ct, bool freeze, mr_error **err)
   ct->core.stage = what;
   ret = fn (&ct->c, &p->data);
   if (ret < 0)
-    return plugin_failure (ct, p, what, ret, err);
+    return mr_ctr_plugin_failure (ct, p, what, ret, err);
   return 0;
 }
 
@@ -528,11 +514,11 @@ static int
 set_freeze (struct mr_runtime *rt, const char *id, bool freeze, mr_error **err)
 {
   cleanup_free char *mark = NULL;
-  struct container ct;
+  struct mr_ctr ct;
   enum mr_status status;
   int ret;
 
-  ret = container_open (rt, id, true, &ct, err);
+  ret = mr_ctr_open (rt, id, true, &ct, err);
   if (ret < 0)
     goto out;
   status = mr_state_status (ct.dir, ct.st);
@@ -546,7 +532,7 @@ set_freeze (struct mr_runtime *rt, const char *id, bool freeze, mr_error **err)
       ret = fail_plain (err, EINVAL, "%s: container not paused", id);
       goto out;
     }
-  ret = container_load_plugins (&ct, freeze ? MODRUN_CMD_PAUSE : MODRUN_CMD_RESUME, false, err);
+  ret = mr_ctr_load_plugins (&ct, freeze ? MODRUN_CMD_PAUSE : MODRUN_CMD_RESUME, false, err);
   if (ret < 0)
     goto out;
   ret = freeze_by_plugin (&ct, freeze, err);
@@ -559,7 +545,7 @@ set_freeze (struct mr_runtime *rt, const char *id, bool freeze, mr_error **err)
     ret = mr_fail (err, errno, "unlink `%s`", mark);
 
 out:
-  container_release (&ct);
+  mr_ctr_release (&ct);
   return ret;
 }
 
@@ -591,13 +577,13 @@ wait_pidfd (int pidfd, int timeout_ms)
 }
 
 static int
-kill_for_delete (struct container *ct, mr_error **err)
+kill_for_delete (struct mr_ctr *ct, mr_error **err)
 {
   cleanup_error mr_error *kerr = NULL;
   cleanup_close int pidfd = -1;
   int ret;
 
-  pidfd = open_init_pidfd (ct->st, err);
+  pidfd = mr_ctr_init_pidfd (ct->st, err);
   if (pidfd == -ESRCH)
     pidfd = -1;
   else if (pidfd < 0)
@@ -605,7 +591,7 @@ kill_for_delete (struct container *ct, mr_error **err)
 
   /* Every process of the container, not only the init: without a pid
    * namespace they would survive it. */
-  if (container_load_plugins (ct, MODRUN_CMD_DELETE, true, &ct->load_err) < 0 && ct->config == NULL)
+  if (mr_ctr_load_plugins (ct, MODRUN_CMD_DELETE, true, &ct->load_err) < 0 && ct->config == NULL)
     {
       /* Without the config no plugin can act, destroy included: the
        * error is reported once, by destroy. */
@@ -641,11 +627,11 @@ kill_for_delete (struct container *ct, mr_error **err)
 int
 mr_delete (struct mr_runtime *rt, const char *id, bool force, mr_error **err)
 {
-  struct container ct;
+  struct mr_ctr ct;
   enum mr_status status;
   int ret;
 
-  ret = container_open (rt, id, true, &ct, err);
+  ret = mr_ctr_open (rt, id, true, &ct, err);
   if (ret < 0)
     goto out;
   status = mr_state_status (ct.dir, ct.st);
@@ -666,7 +652,7 @@ mr_delete (struct mr_runtime *rt, const char *id, bool force, mr_error **err)
   ret = destroy_locked (&ct, err);
 
 out:
-  container_release (&ct);
+  mr_ctr_release (&ct);
   return ret;
 }
 

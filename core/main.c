@@ -2,8 +2,11 @@
  * flags accepted as --opt value, --opt=value and the single-dash forms. */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -12,6 +15,7 @@
 
 #include <modrun/plugin.h>
 
+#include "json.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "plugins.h"
@@ -45,6 +49,25 @@ enum opt_id
   OPT_FORMAT,
   OPT_QUIET,
   OPT_ROOTLESS,
+  OPT_RESOURCES,
+  OPT_MEMORY,
+  OPT_MEMORY_SWAP,
+  OPT_MEMORY_RESERVATION,
+  OPT_KERNEL_MEMORY,
+  OPT_KERNEL_MEMORY_TCP,
+  OPT_CPU_SHARES,
+  OPT_CPU_QUOTA,
+  OPT_CPU_PERIOD,
+  OPT_CPU_RT_PERIOD,
+  OPT_CPU_RT_RUNTIME,
+  OPT_CPUSET_CPUS,
+  OPT_CPUSET_MEMS,
+  OPT_PIDS_LIMIT,
+  OPT_BLKIO_WEIGHT,
+  OPT_L3_CACHE_SCHEMA,
+  OPT_MEM_BW_SCHEMA,
+  OPT_STATS,
+  OPT_INTERVAL,
 };
 
 struct opt
@@ -235,6 +258,10 @@ static const char global_usage[]
       "  pause     freeze every process of a container\n"
       "  resume    thaw a paused container\n"
       "  list      list the containers under the root\n"
+      "  ps        list the processes of a container\n"
+      "  update    change the resource limits of a container\n"
+      "  events    print a container's resource usage, now or at intervals\n"
+      "  features  print the features of this runtime and its plugins as JSON\n"
       "  spec      write a starter config.json\n" PLUGINS_HELP_LINE
       "  help      show the help of a command\n"
       "\n"
@@ -334,6 +361,70 @@ static const char plugins_usage[]
       "Options:\n"
       "  --format FORMAT   table (default) or json\n";
 
+static const char ps_usage[]
+    = "Usage: modrun ps [options] <container-id> [ps options]\n"
+      "\n"
+      "Lists the processes of a container: every process in its cgroup. The table\n"
+      "is the output of the host's ps (with PS OPTIONS, or -ef), header and the lines\n"
+      "of the container's processes; a \"--\" may come before PS OPTIONS.\n"
+      "\n"
+      "Options:\n"
+      "  --format FORMAT, -f FORMAT   table (default) or json, a list of pids\n";
+
+static const char update_usage[]
+    = "Usage: modrun update [options] <container-id>\n"
+      "\n"
+      "Changes the resource limits of a container through its cgroups plugin, and\n"
+      "records them in its state. Memory sizes take a k, m or g suffix (1024-based).\n"
+      "\n"
+      "Options:\n"
+      "  --resources FILE, -r FILE   the limits as JSON in the shape of linux.resources,\n"
+      "                              from FILE or, with -, from stdin; only the members\n"
+      "                              given change, and the options below are ignored:\n"
+      "\n"
+      "    {\n"
+      "      \"memory\": { \"limit\": 0, \"reservation\": 0, \"swap\": 0,\n"
+      "                  \"kernel\": 0, \"kernelTCP\": 0 },\n"
+      "      \"cpu\": { \"shares\": 0, \"quota\": 0, \"period\": 0, \"realtimeRuntime\": 0,\n"
+      "               \"realtimePeriod\": 0, \"cpus\": \"\", \"mems\": \"\" },\n"
+      "      \"pids\": { \"limit\": 0 },\n"
+      "      \"blockIO\": { \"weight\": 0 }\n"
+      "    }\n"
+      "\n"
+      "  --memory SIZE               memory limit\n"
+      "  --memory-swap SIZE          memory plus swap limit; -1 for unlimited swap\n"
+      "  --memory-reservation SIZE   memory soft limit\n"
+      "  --kernel-memory SIZE        kernel memory limit\n"
+      "  --kernel-memory-tcp SIZE    kernel TCP buffer memory limit\n"
+      "  --cpu-shares N              CPU shares (relative weight)\n"
+      "  --cpu-quota N               CFS quota in microseconds per period; -1 for none\n"
+      "  --cpu-period N              CFS period in microseconds\n"
+      "  --cpu-rt-period N           realtime period in microseconds\n"
+      "  --cpu-rt-runtime N          realtime runtime in microseconds per period\n"
+      "  --cpuset-cpus LIST          CPUs to run on (0-3,5)\n"
+      "  --cpuset-mems LIST          memory nodes to allocate from\n"
+      "  --pids-limit N              maximum number of processes; -1 for none\n"
+      "  --blkio-weight N            block I/O weight, 10 to 1000\n";
+
+static const char events_usage[]
+    = "Usage: modrun events [options] <container-id>\n"
+      "\n"
+      "Prints the resource usage of a container as JSON lines,\n"
+      "{\"type\":\"stats\",\"id\":ID,\"data\":{...}}, once every interval until it stops,\n"
+      "and {\"type\":\"oom\",\"id\":ID} when its cgroups plugin reports an OOM kill.\n"
+      "\n"
+      "Options:\n"
+      "  --stats             print the usage once and exit\n"
+      "  --interval DURATION time between two reports, as 5s, 500ms or 1m30s\n"
+      "                      (default: 5s)\n";
+
+static const char features_usage[]
+    = "Usage: modrun features\n"
+      "\n"
+      "Prints the OCI features document: the spec versions, hooks, mount options,\n"
+      "namespaces, capabilities and cgroup, seccomp and LSM support of this runtime\n"
+      "with the plugins it would use. The annotation run.modrun.plugins names them.\n";
+
 static const char help_usage[] = "Usage: modrun help [command]\n"
                                  "\n"
                                  "Shows the help of COMMAND, or of modrun.\n";
@@ -353,6 +444,7 @@ struct command
   size_t min_args;
   size_t max_args;
   command_fn run;
+  bool args_end_options; /* options stop at the first argument, as for ps */
 };
 
 static const struct command *find_command (const char *name);
@@ -567,6 +659,321 @@ cmd_plugins (struct mr_runtime *rt, const struct command *cmd, const struct args
 }
 
 static int
+cmd_ps (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
+{
+  const char *format = "table";
+  char *const *ps_args = a->pos + 1;
+  size_t i;
+
+  for (i = 0; i < a->nopts; i++)
+    if (a->opts[i].id == OPT_FORMAT)
+      format = a->opts[i].value;
+  if (ps_args[0] != NULL && strcmp (ps_args[0], "--") == 0)
+    ps_args++;
+  return mr_ps (rt, a->pos[0], format, ps_args, err);
+}
+
+/* A decimal integer within [MIN, MAX]. */
+static int
+parse_int (const char *where, const char *name, const char *value, int64_t min, int64_t max,
+           int64_t *out, mr_error **err)
+{
+  char *end = NULL;
+  long long v;
+
+  errno = 0;
+  v = strtoll (value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || v < min || v > max)
+    return mr_fail (err, 0, "%s: --%s: expected an integer from %lld to %lld, got \"%s\"", where,
+                    name, (long long)min, (long long)max, value);
+  *out = v;
+  return 0;
+}
+
+/* A memory size: -1, or a decimal number (with a fraction) and a unit k,
+ * m, g, t or p, 1024-based, optionally followed by "i" and "b", in any
+ * case ("64m", "1.5G", "512KiB", "100"). */
+static int
+parse_size (const char *where, const char *name, const char *value, int64_t *out,
+            mr_error **err)
+{
+  static const char units[] = "kmgtp";
+  long double v, mult = 1;
+  const char *s = value, *u;
+  char *end = NULL;
+
+  if (strcmp (value, "-1") == 0)
+    {
+      *out = -1;
+      return 0;
+    }
+  if (*s < '0' || *s > '9')
+    goto bad;
+  errno = 0;
+  v = strtold (s, &end);
+  if (errno != 0)
+    goto bad;
+  s = end;
+  if (*s == ' ')
+    s++;
+  if (*s != '\0' && (u = strchr (units, tolower ((unsigned char)*s))) != NULL)
+    {
+      int k;
+
+      for (k = 0; k <= u - units; k++)
+        mult *= 1024;
+      s++;
+    }
+  if (*s == 'i' || *s == 'I')
+    s++;
+  if (*s == 'b' || *s == 'B')
+    s++;
+  if (*s != '\0')
+    goto bad;
+  v *= mult;
+  if (v >= (long double)INT64_MAX)
+    goto bad;
+  *out = (int64_t)v;
+  return 0;
+
+bad:
+  return mr_fail (err, 0,
+                  "%s: --%s: expected a size in bytes, with an optional k, m, g, t or p suffix, "
+                  "or -1, got \"%s\"",
+                  where, name, value);
+}
+
+/* The object of KEY in RES, made when missing. */
+static modrun_json *
+sub_object (modrun_json *res, const char *key)
+{
+  modrun_json *o = (modrun_json *)modrun_json_get (res, key);
+
+  if (o == NULL)
+    o = mr_json_add (res, key, MODRUN_JSON_OBJECT);
+  if (o == NULL)
+    abort ();
+  return o;
+}
+
+/* The resources of update -r FILE (or "-": stdin). */
+static int
+read_resources (const char *file, modrun_json **out, mr_error **err)
+{
+  cleanup_free char *text = NULL;
+  size_t len = 0;
+  int ret;
+
+  if (strcmp (file, "-") == 0)
+    {
+      ret = mr_read_file ("/dev/stdin", &text, &len, err);
+      if (ret < 0)
+        return ret;
+      ret = mr_json_parse (text, len, "update: resources from stdin", out, err);
+      file = "stdin";
+    }
+  else
+    {
+      cleanup_free char *name = mr_xasprintf ("update: %s", file);
+
+      ret = mr_json_parse_file (file, name, out, err);
+    }
+  if (ret < 0)
+    return ret;
+  if ((*out)->type != MODRUN_JSON_OBJECT)
+    return mr_fail (err, 0, "update: %s: expected a JSON object in the shape of linux.resources, "
+                    "got %s", file, modrun_json_type_name ((*out)->type));
+  return 0;
+}
+
+/* The resources the options of update ask for, in linux.resources shape. */
+static int
+resources_from_options (const struct args *a, modrun_json *res, mr_error **err)
+{
+  size_t i;
+  int ret;
+
+  for (i = 0; i < a->nopts; i++)
+    {
+      const struct parsed_opt *p = &a->opts[i];
+      const char *obj = NULL, *key = NULL;
+      int64_t v = 0;
+
+      switch (p->id)
+        {
+        case OPT_MEMORY:
+          obj = "memory", key = "limit";
+          break;
+        case OPT_MEMORY_SWAP:
+          obj = "memory", key = "swap";
+          break;
+        case OPT_MEMORY_RESERVATION:
+          obj = "memory", key = "reservation";
+          break;
+        case OPT_KERNEL_MEMORY:
+          obj = "memory", key = "kernel";
+          break;
+        case OPT_KERNEL_MEMORY_TCP:
+          obj = "memory", key = "kernelTCP";
+          break;
+        case OPT_CPU_SHARES:
+          obj = "cpu", key = "shares";
+          ret = parse_int ("update", p->name, p->value, 0, INT64_MAX, &v, err);
+          break;
+        case OPT_CPU_QUOTA:
+          obj = "cpu", key = "quota";
+          ret = parse_int ("update", p->name, p->value, -1, INT64_MAX, &v, err);
+          break;
+        case OPT_CPU_PERIOD:
+          obj = "cpu", key = "period";
+          ret = parse_int ("update", p->name, p->value, 0, INT64_MAX, &v, err);
+          break;
+        case OPT_CPU_RT_PERIOD:
+          obj = "cpu", key = "realtimePeriod";
+          ret = parse_int ("update", p->name, p->value, 0, INT64_MAX, &v, err);
+          break;
+        case OPT_CPU_RT_RUNTIME:
+          obj = "cpu", key = "realtimeRuntime";
+          ret = parse_int ("update", p->name, p->value, -1, INT64_MAX, &v, err);
+          break;
+        case OPT_PIDS_LIMIT:
+          obj = "pids", key = "limit";
+          ret = parse_int ("update", p->name, p->value, -1, INT64_MAX, &v, err);
+          break;
+        case OPT_BLKIO_WEIGHT:
+          obj = "blockIO", key = "weight";
+          ret = parse_int ("update", p->name, p->value, 0, 1000, &v, err);
+          break;
+        case OPT_CPUSET_CPUS:
+          mr_json_add_string (sub_object (res, "cpu"), "cpus", p->value);
+          continue;
+        case OPT_CPUSET_MEMS:
+          mr_json_add_string (sub_object (res, "cpu"), "mems", p->value);
+          continue;
+        case OPT_L3_CACHE_SCHEMA:
+        case OPT_MEM_BW_SCHEMA:
+          return mr_fail (err, 0, "update: --%s: not supported by modrun: linux.intelRdt",
+                          p->name);
+        default:
+          continue;
+        }
+      if (strcmp (obj, "memory") == 0)
+        ret = parse_size ("update", p->name, p->value, &v, err);
+      if (ret < 0)
+        return ret;
+      mr_json_add_int (sub_object (res, obj), key, v);
+    }
+  return 0;
+}
+
+static int
+cmd_update (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
+            mr_error **err)
+{
+  cleanup_json modrun_json *res = NULL;
+  const char *file = NULL;
+  size_t i;
+  int ret;
+
+  for (i = 0; i < a->nopts; i++)
+    if (a->opts[i].id == OPT_RESOURCES)
+      file = a->opts[i].value;
+  if (file != NULL)
+    ret = read_resources (file, &res, err);
+  else
+    {
+      res = mr_json_new (MODRUN_JSON_OBJECT);
+      ret = resources_from_options (a, res, err);
+    }
+  if (ret < 0)
+    return ret;
+  return mr_update (rt, a->pos[0], res, err);
+}
+
+/* A duration as Go writes them: numbers with a unit each, "1m30s",
+ * "500ms", "1.5h"; units ns, us (or µs), ms, s, m, h. In milliseconds,
+ * at least 1. */
+static int
+parse_duration (const char *value, long *out_ms, mr_error **err)
+{
+  static const struct
+  {
+    const char *unit;
+    long double ns;
+  } units[] = { { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 },
+                { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 } };
+  long double total = 0;
+  const char *s = value;
+
+  if (strcmp (value, "0") == 0 || *s == '\0')
+    goto bad;
+  while (*s != '\0')
+    {
+      long double v;
+      char *end = NULL;
+      size_t k, best = SIZE_MAX, blen = 0;
+
+      if ((*s < '0' || *s > '9') && *s != '.')
+        goto bad;
+      v = strtold (s, &end);
+      if (end == s)
+        goto bad;
+      s = end;
+      for (k = 0; k < sizeof (units) / sizeof (units[0]); k++)
+        {
+          size_t len = strlen (units[k].unit);
+
+          if (strncmp (s, units[k].unit, len) == 0 && len > blen)
+            best = k, blen = len;
+        }
+      if (best == SIZE_MAX)
+        goto bad;
+      total += v * units[best].ns;
+      s += blen;
+    }
+  if (total <= 0 || total / 1e6 > (long double)LONG_MAX)
+    goto bad;
+  *out_ms = total < 1e6 ? 1 : (long)(total / 1e6);
+  return 0;
+
+bad:
+  return mr_fail (err, 0,
+                  "events: --interval: expected a positive duration such as 5s, 500ms or 1m30s, "
+                  "got \"%s\"",
+                  value);
+}
+
+static int
+cmd_events (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
+            mr_error **err)
+{
+  long interval_ms = 5000;
+  bool stats = false;
+  size_t i;
+  int ret;
+
+  for (i = 0; i < a->nopts; i++)
+    {
+      if (a->opts[i].id == OPT_STATS)
+        ret = flag_value (cmd->name, &a->opts[i], &stats, err);
+      else if (a->opts[i].id == OPT_INTERVAL)
+        ret = parse_duration (a->opts[i].value, &interval_ms, err);
+      else
+        ret = 0;
+      if (ret < 0)
+        return ret;
+    }
+  return mr_events (rt, a->pos[0], stats, interval_ms, err);
+}
+
+static int
+cmd_features (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
+              mr_error **err)
+{
+  return mr_features (rt, err);
+}
+
+static int
 cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   const struct command *target;
@@ -614,22 +1021,52 @@ static const struct opt list_opts[] = {
 static const struct opt spec_opts[] = {
   { "bundle", 'b', true, OPT_BUNDLE }, { "rootless", 0, false, OPT_ROOTLESS }, HELP_OPT, END_OPT
 };
+static const struct opt ps_opts[] = { { "format", 'f', true, OPT_FORMAT }, HELP_OPT, END_OPT };
+static const struct opt update_opts[] = {
+  { "resources", 'r', true, OPT_RESOURCES },
+  { "memory", 0, true, OPT_MEMORY },
+  { "memory-swap", 0, true, OPT_MEMORY_SWAP },
+  { "memory-reservation", 0, true, OPT_MEMORY_RESERVATION },
+  { "kernel-memory", 0, true, OPT_KERNEL_MEMORY },
+  { "kernel-memory-tcp", 0, true, OPT_KERNEL_MEMORY_TCP },
+  { "cpu-shares", 0, true, OPT_CPU_SHARES },
+  { "cpu-share", 0, true, OPT_CPU_SHARES },
+  { "cpu-quota", 0, true, OPT_CPU_QUOTA },
+  { "cpu-period", 0, true, OPT_CPU_PERIOD },
+  { "cpu-rt-period", 0, true, OPT_CPU_RT_PERIOD },
+  { "cpu-rt-runtime", 0, true, OPT_CPU_RT_RUNTIME },
+  { "cpuset-cpus", 0, true, OPT_CPUSET_CPUS },
+  { "cpuset-mems", 0, true, OPT_CPUSET_MEMS },
+  { "pids-limit", 0, true, OPT_PIDS_LIMIT },
+  { "blkio-weight", 0, true, OPT_BLKIO_WEIGHT },
+  { "l3-cache-schema", 0, true, OPT_L3_CACHE_SCHEMA },
+  { "mem-bw-schema", 0, true, OPT_MEM_BW_SCHEMA },
+  HELP_OPT,
+  END_OPT,
+};
+static const struct opt events_opts[] = {
+  { "stats", 0, false, OPT_STATS }, { "interval", 0, true, OPT_INTERVAL }, HELP_OPT, END_OPT
+};
 static const struct opt plugins_opts[] = { { "format", 0, true, OPT_FORMAT }, HELP_OPT, END_OPT };
 
 static const struct command commands[] = {
-  { "create", create_usage, create_opts, 1, 1, cmd_create_or_run },
-  { "start", start_usage, help_only_opts, 1, 1, cmd_start },
-  { "run", run_usage, run_opts, 1, 1, cmd_create_or_run },
-  { "state", state_usage, help_only_opts, 1, 1, cmd_state },
-  { "kill", kill_usage, kill_opts, 1, 2, cmd_kill },
-  { "delete", delete_usage, delete_opts, 1, 1, cmd_delete },
-  { "pause", pause_usage, help_only_opts, 1, 1, cmd_pause },
-  { "resume", resume_usage, help_only_opts, 1, 1, cmd_resume },
-  { "list", list_usage, list_opts, 0, 0, cmd_list },
-  { "spec", spec_usage, spec_opts, 0, 0, cmd_spec },
-  { "plugins", plugins_usage, plugins_opts, 0, 0, cmd_plugins },
-  { "help", help_usage, help_only_opts, 0, 1, cmd_help },
-  { NULL, NULL, NULL, 0, 0, NULL },
+  { "create", create_usage, create_opts, 1, 1, cmd_create_or_run, false },
+  { "start", start_usage, help_only_opts, 1, 1, cmd_start, false },
+  { "run", run_usage, run_opts, 1, 1, cmd_create_or_run, false },
+  { "state", state_usage, help_only_opts, 1, 1, cmd_state, false },
+  { "kill", kill_usage, kill_opts, 1, 2, cmd_kill, false },
+  { "delete", delete_usage, delete_opts, 1, 1, cmd_delete, false },
+  { "pause", pause_usage, help_only_opts, 1, 1, cmd_pause, false },
+  { "resume", resume_usage, help_only_opts, 1, 1, cmd_resume, false },
+  { "list", list_usage, list_opts, 0, 0, cmd_list, false },
+  { "spec", spec_usage, spec_opts, 0, 0, cmd_spec, false },
+  { "ps", ps_usage, ps_opts, 1, SIZE_MAX, cmd_ps, true },
+  { "update", update_usage, update_opts, 1, 1, cmd_update, false },
+  { "events", events_usage, events_opts, 1, 1, cmd_events, false },
+  { "features", features_usage, help_only_opts, 0, 0, cmd_features, false },
+  { "plugins", plugins_usage, plugins_opts, 0, 0, cmd_plugins, false },
+  { "help", help_usage, help_only_opts, 0, 1, cmd_help, false },
+  { NULL, NULL, NULL, 0, 0, NULL, false },
 };
 
 static const struct command *
@@ -744,9 +1181,12 @@ run_command (struct mr_runtime *rt, int argc, char **argv, int i, mr_error **err
     return mr_fail (err, 0, "unknown command `%s`; see `modrun --help`", argv[i]);
   i++;
 
-  ret = parse_args (cmd->name, cmd->opts, argc, argv, &i, false, &a, err);
+  ret = parse_args (cmd->name, cmd->opts, argc, argv, &i, cmd->args_end_options, &a, err);
   if (ret < 0)
     goto out;
+  /* What follows the first argument is arguments, "-" or not. */
+  while (cmd->args_end_options && i < argc)
+    a.pos[a.npos++] = argv[i++];
   for (k = 0; k < a.nopts; k++)
     if (a.opts[k].id == OPT_HELP)
       {
