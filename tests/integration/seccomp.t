@@ -1,0 +1,301 @@
+#!/bin/bash
+# seccomp: linux.seccomp filters what the container's processes may call,
+# with errnos, argument conditions, kills and allow lists; SCMP_ACT_NOTIFY
+# hands the notification fd and the container process state to an agent
+# whose answers the container sees; every profile the plugin cannot honour
+# is refused with one line, exit status 1 and nothing left behind.
+. "$(dirname "$0")/lib.sh"
+
+plan 73
+
+LISTENER=${LISTENER:-$(dirname "$MRTEST")/seccomp-listener}
+[ -x "$LISTENER" ] || bail_out "$LISTENER: no seccomp-listener helper"
+
+B=$TEST_TMP/bundle
+
+# The value of KEY in mrtest's `key: value` output TEXT.
+field ()
+{
+  printf '%s\n' "$1" | awk -v k="$2:" '$1 == k { sub(/^[^:]*: /, ""); print; exit }'
+}
+
+# profile JSON [SHELL-COMMAND]: a fresh bundle whose linux.seccomp is
+# JSON, running SHELL-COMMAND under /bin/sh (mrtest report by default).
+profile ()
+{
+  make_bundle "$B"
+  cfg --argjson sc "$1" --arg cmd "${2:-/bin/mrtest report}" \
+    '.linux.seccomp = $sc | .process.args = ["/bin/sh", "-c", $cmd] | .root.readonly = false'
+}
+
+deny_mkdir ()
+{
+  jq -n --arg action "$1" --argjson extra "${2:-{\}}" \
+    '{defaultAction: "SCMP_ACT_ALLOW",
+      syscalls: [{names: ["mkdir", "mkdirat"], action: $action} + $extra]}'
+}
+
+# 1. ERRNO with and without errnoRet, and the filter is in place.
+profile "$(deny_mkdir SCMP_ACT_ERRNO '{"errnoRet": 42}')" \
+  'mkdir /tmp/d 2>&1; test -d /tmp/d && echo made; /bin/mrtest report'
+run_ctr e1
+assert_eq "$RUN_STATUS" 0 "a container with a seccomp profile runs" || diag "$RUN_STDERR"
+assert_match "$RUN_STDOUT" "can't create directory '/tmp/d': No message of desired type" \
+  "mkdir fails with the errnoRet of its rule (ENOMSG)"
+assert_no_match "$RUN_STDOUT" "^made$" "and makes no directory"
+assert_eq "$(field "$RUN_STDOUT" Seccomp)" 2 "Seccomp in /proc/self/status is 2 (filter)"
+assert_eq "$RUN_STDERR" "" "nothing on stderr"
+
+profile "$(deny_mkdir SCMP_ACT_ERRNO)" 'mkdir /tmp/d 2>&1; touch /tmp/f && echo touched'
+run_ctr e2
+assert_match "$RUN_STDOUT" "can't create directory '/tmp/d': Operation not permitted" \
+  "without errnoRet, a denied syscall fails with EPERM"
+assert_match "$RUN_STDOUT" "^touched$" "other syscalls still work"
+
+# Without no_new_privs the filter goes in while the init has CAP_SYS_ADMIN.
+profile "$(deny_mkdir SCMP_ACT_ERRNO '{"errnoRet": 42}')" 'mkdir /tmp/d 2>&1; /bin/mrtest report'
+cfg '.process.noNewPrivileges = false | .process.user = {uid: 1000, gid: 1000}'
+run_ctr e3
+assert_eq "$RUN_STATUS" 0 "a profile without noNewPrivileges runs as a non-root user" ||
+  diag "$RUN_STDERR"
+assert_match "$RUN_STDOUT" "No message of desired type" "and its rule applies"
+assert_eq "$(field "$RUN_STDOUT" Seccomp) $(field "$RUN_STDOUT" NoNewPrivs) \
+$(field "$RUN_STDOUT" uid)" "2 0 1000" "filter in place, no_new_privs unset, uid 1000"
+
+# 2. Argument conditions. busybox linux32 calls personality(PER_LINUX32 = 8),
+# linux64 personality(PER_LINUX = 0).
+pers_rule ()
+{
+  jq -n --argjson args "$1" '{defaultAction: "SCMP_ACT_ALLOW",
+    syscalls: [{names: ["personality"], action: "SCMP_ACT_ERRNO", args: $args}]}'
+}
+pers_cmd='linux32 true 2>/dev/null && echo linux32-ok || echo linux32-denied;
+          linux64 true 2>/dev/null && echo linux64-ok || echo linux64-denied'
+
+profile "$(pers_rule '[{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"}]')" "$pers_cmd"
+run_ctr a1
+assert_eq "$(echo $RUN_STDOUT)" "linux32-denied linux64-ok" "SCMP_CMP_EQ denies personality(8) only"
+
+profile "$(pers_rule '[{"index": 0, "value": 15, "valueTwo": 8, "op": "SCMP_CMP_MASKED_EQ"}]')" \
+  "$pers_cmd"
+run_ctr a2
+assert_eq "$(echo $RUN_STDOUT)" "linux32-denied linux64-ok" \
+  "SCMP_CMP_MASKED_EQ (arg & 15 == 8) denies personality(8) only"
+
+profile "$(pers_rule '[{"index": 0, "value": 4, "op": "SCMP_CMP_GT"}]')" "$pers_cmd"
+run_ctr a3
+assert_eq "$(echo $RUN_STDOUT)" "linux32-denied linux64-ok" "SCMP_CMP_GT 4 denies personality(8)"
+
+profile "$(pers_rule '[{"index": 0, "value": 8, "op": "SCMP_CMP_NE"}]')" "$pers_cmd"
+run_ctr a4
+assert_eq "$(echo $RUN_STDOUT)" "linux32-ok linux64-denied" "SCMP_CMP_NE 8 denies personality(0)"
+
+profile "$(pers_rule '[{"index": 0, "value": 8, "op": "SCMP_CMP_EQ"},
+                      {"index": 0, "value": 0, "op": "SCMP_CMP_EQ"}]')" "$pers_cmd"
+run_ctr a5
+assert_eq "$(echo $RUN_STDOUT)" "linux32-denied linux64-denied" \
+  "two conditions on the same argument are two rules: either one denies"
+
+# Conditions on distinct arguments must all hold: setpriority(PRIO_PROCESS,
+# pid 1, 5) is denied, another nice value or another pid is not.
+profile '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["setpriority"],
+          "action": "SCMP_ACT_ERRNO", "args": [{"index": 1, "value": 1, "op": "SCMP_CMP_EQ"},
+                                              {"index": 2, "value": 5, "op": "SCMP_CMP_EQ"}]}]}' \
+  'sleep 2 & renice 5 -p $! >/dev/null 2>&1 && echo a-ok || echo a-denied; kill $!
+   renice 5 -p 1 >/dev/null 2>&1 && echo b-ok || echo b-denied
+   renice 6 -p 1 >/dev/null 2>&1 && echo c-ok || echo c-denied'
+run_ctr a6
+assert_eq "$(echo $RUN_STDOUT)" "a-ok b-denied c-ok" \
+  "conditions on two arguments deny only when both hold"
+
+# 3. An allow list under a default ERRNO still runs the helper; the rest
+# fails with defaultErrnoRet.
+allow='["arch_prctl", "brk", "close", "close_range", "execve", "exit", "exit_group", "fcntl",
+        "fstat", "getcwd", "getdents64", "getegid", "geteuid", "getgid", "getgroups", "getpid",
+        "getppid", "getrandom", "getresgid", "getresuid", "getuid", "ioctl", "lseek", "mmap",
+        "mprotect", "munmap", "newfstatat", "openat", "prlimit64", "read", "readlink",
+        "rseq", "rt_sigaction", "rt_sigprocmask", "rt_sigreturn", "set_robust_list",
+        "set_tid_address", "setfsgid", "setfsuid", "statx", "umask", "uname", "write"]'
+make_bundle "$B"
+cfg --argjson allow "$allow" '.linux.seccomp = {defaultAction: "SCMP_ACT_ERRNO",
+  defaultErrnoRet: 38, syscalls: [{names: $allow, action: "SCMP_ACT_ALLOW"}]}'
+run_ctr l1
+assert_eq "$RUN_STATUS" 0 "an allow list with defaultAction SCMP_ACT_ERRNO runs mrtest" ||
+  diag "$RUN_STDERR"
+assert_eq "$(field "$RUN_STDOUT" Seccomp)" 2 "with the filter in place"
+cfg '.process.args = ["/bin/mrtest", "keyring"]'
+run_ctr l2
+assert_eq "$RUN_STATUS $RUN_STDOUT" "1 error: ENOSYS" \
+  "a syscall off the list (keyctl) fails with defaultErrnoRet 38 (ENOSYS)"
+
+# 4. Kills and traps: the init dies of SIGSYS, run exits 128 + 31.
+for action in SCMP_ACT_KILL_PROCESS SCMP_ACT_KILL_THREAD SCMP_ACT_KILL SCMP_ACT_TRAP; do
+  make_bundle "$B"
+  cfg --argjson sc "$(deny_mkdir $action)" \
+    '.linux.seccomp = $sc | .process.args = ["/bin/mkdir", "/tmp/d"]'
+  run_ctr k1
+  assert_eq "$RUN_STATUS" 159 "$action on mkdir: the init dies of SIGSYS (exit 159)"
+done
+assert_no_leftovers "nothing left behind by killed containers"
+
+# 5. SCMP_ACT_LOG lets the syscall through; SCMP_ACT_ERRNO as default with
+# rules doing the same are fine.
+profile "$(deny_mkdir SCMP_ACT_LOG)" 'mkdir /tmp/d && test -d /tmp/d && echo made'
+run_ctr g1
+assert_eq "$RUN_STATUS $RUN_STDOUT" "0 made" "SCMP_ACT_LOG lets mkdir through"
+
+profile '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG",
+          "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"],
+          "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
+          "syscalls": [{"names": ["getpid"], "action": "SCMP_ACT_ALLOW"},
+                       {"names": ["mkdir"], "action": "SCMP_ACT_ERRNO"}]}' \
+  'mkdir /tmp/d 2>&1; /bin/mrtest report'
+run_ctr g2
+assert_eq "$RUN_STATUS $(field "$RUN_STDOUT" Seccomp)" "0 2" \
+  "flags, several architectures and a rule equal to the default are taken" ||
+  diag "$RUN_STDERR"
+assert_match "$RUN_STDOUT" "Operation not permitted" "and the filter applies"
+
+# 6. Unknown syscall names are skipped with one warning.
+profile '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir", "no_such_call",
+          "mkdirat", "other_unknown"], "action": "SCMP_ACT_ERRNO"}]}' 'mkdir /tmp/d 2>&1; true'
+run_ctr u1
+assert_eq "$RUN_STATUS" 0 "a profile naming unknown syscalls runs"
+assert_match "$RUN_STDOUT" "Operation not permitted" "its known syscalls are still denied"
+assert_eq "$(printf '%s\n' "$RUN_STDERR" | grep -c .)" 1 "one line on stderr"
+assert_match "$RUN_STDERR" "warning.*no_such_call, other_unknown" \
+  "the warning names the unknown syscalls"
+
+# 7. Profiles the plugin cannot honour.
+# refused DESCRIPTION ERE LINUX-SECCOMP-JSON
+refused ()
+{
+  local err
+  make_bundle "$B" bad
+  cfg --argjson sc "$3" '.linux.seccomp = $sc'
+  timeout -k 5 30 $MODRUN run --bundle "$B" bad </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+  assert_eq "$? $(grep -c . "$TEST_TMP/err")" "1 1" "$1: exit 1, one line on stderr" ||
+    diag "stderr:" "$(cat "$TEST_TMP/err")"
+  err=$(cat "$TEST_TMP/err")
+  assert_match "$err" "$2" "$1: the message says \"$2\""
+  assert_no_leftovers "$1: nothing left behind"
+}
+refused "unknown action" \
+  'linux\.seccomp\.syscalls\[1\]\.action: unknown action "SCMP_ACT_FOO"' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["getpid"], "action":
+    "SCMP_ACT_ERRNO"}, {"names": ["mkdir"], "action": "SCMP_ACT_FOO"}]}'
+refused "unknown default action" 'linux\.seccomp\.defaultAction: unknown action "ALLOW"' \
+  '{"defaultAction": "ALLOW"}'
+refused "unknown architecture" \
+  'linux\.seccomp\.architectures\[1\]: unknown architecture "SCMP_ARCH_Z80"' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "architectures": ["SCMP_ARCH_X86", "SCMP_ARCH_Z80"]}'
+refused "unknown operator" \
+  'linux\.seccomp\.syscalls\[0\]\.args\[0\]\.op: unknown operator "SCMP_CMP_LIKE"' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["personality"], "action":
+    "SCMP_ACT_ERRNO", "args": [{"index": 0, "value": 8, "op": "SCMP_CMP_LIKE"}]}]}'
+refused "unknown flag" 'linux\.seccomp\.flags\[0\]: unknown flag "SECCOMP_FILTER_FLAG_FAST"' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_FAST"]}'
+refused "errnoRet with SCMP_ACT_ALLOW" \
+  'linux\.seccomp\.syscalls\[0\]\.errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE' \
+  '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["getpid"], "action":
+    "SCMP_ACT_ALLOW", "errnoRet": 1}]}'
+refused "argument index 6" 'linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index: .*0 to 5, got 6' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["personality"], "action":
+    "SCMP_ACT_ERRNO", "args": [{"index": 6, "value": 8, "op": "SCMP_CMP_EQ"}]}]}'
+refused "SCMP_ACT_NOTIFY without listenerPath" 'linux\.seccomp\.listenerPath: required' \
+  '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["mkdir"], "action":
+    "SCMP_ACT_NOTIFY"}]}'
+
+# 8. SCMP_ACT_NOTIFY: the agent gets the fd and the state, and its answers
+# are what the container sees.
+SOCK=$TEST_TMP/agent.sock
+LISTENER_PID=
+start_listener ()
+{
+  rm -f "$SOCK" "$TEST_TMP/agent.state"
+  timeout 60 "$LISTENER" "$SOCK" "$TEST_TMP/agent.state" "$1" >"$TEST_TMP/agent.out" \
+    2>"$TEST_TMP/agent.err" &
+  LISTENER_PID=$!
+  for ((i = 0; i < 50; i++)); do
+    [ -S "$SOCK" ] && return 0
+    sleep 0.1
+  done
+  diag "the seccomp listener did not start: $(cat "$TEST_TMP/agent.err")"
+  return 1
+}
+stop_listener ()
+{
+  local i
+  for ((i = 0; i < 50; i++)); do
+    kill -0 "$LISTENER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill "$LISTENER_PID" 2>/dev/null
+  wait "$LISTENER_PID"
+  LISTENER_STATUS=$?
+}
+notify_profile ()
+{
+  profile "$(jq -n --arg sock "$SOCK" '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+    listenerMetadata: "meta=data \"quoted\"",
+    syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}')" "$1"
+  cfg '.annotations = {"org.example.key": "value"}'
+}
+
+# A success answer: mkdir returns 0 but, not run, makes no directory.
+start_listener 0
+notify_profile 'mkdir /tmp/d && echo mkdir-returned-0; test -d /tmp/d && echo made || echo not-made'
+$MODRUN create --bundle "$B" n1 </dev/null >"$TEST_TMP/n1.out" 2>"$TEST_TMP/n1.err"
+assert_eq "$?" 0 "create with an SCMP_ACT_NOTIFY rule and a listener" ||
+  diag "$(cat "$TEST_TMP/n1.err")"
+n1_pid=$(ctr_pid n1)
+$MODRUN start n1 2>>"$TEST_TMP/n1.err"
+wait_status n1 stopped 20 || diag "n1 still $(ctr_status n1)"
+$MODRUN delete n1
+stop_listener
+assert_eq "$(echo $(cat "$TEST_TMP/n1.out"))" "mkdir-returned-0 not-made" \
+  "the container sees the listener's answer: mkdir returns 0 and does nothing"
+assert_eq "$LISTENER_STATUS" 0 "the listener exits cleanly once the container is gone" ||
+  diag "$(cat "$TEST_TMP/agent.err")"
+assert_match "$(cat "$TEST_TMP/agent.out")" "^notified: (83|258)$" \
+  "the listener was notified of mkdir"
+state=$(cat "$TEST_TMP/agent.state" 2>/dev/null)
+assert_eq "$(jq -c .fds <<<"$state")" '["seccompFd"]' "the state names the fd seccompFd"
+assert_eq "$(jq -r '.pid, .state.pid' <<<"$state" | sort -u)" "$n1_pid" \
+  "the state gives the init's pid as the runtime sees it"
+assert_eq "$(jq -r .metadata <<<"$state")" 'meta=data "quoted"' \
+  "metadata is listenerMetadata, quotes intact"
+assert_eq "$(jq -r '[.state.id, .state.bundle, .state.annotations["org.example.key"],
+                     .state.ociVersion] | join(" ")' <<<"$state")" "n1 $B value 1.0.2" \
+  "the container state has id, bundle, annotations and ociVersion"
+assert_match "$(jq -r .ociVersion <<<"$state")" '^1\.[0-9]+\.[0-9]+' "and ociVersion at the top"
+
+# An error answer, with the filter loaded before the credentials change.
+start_listener 42
+notify_profile 'mkdir /tmp/d 2>&1; /bin/mrtest report'
+cfg '.process.noNewPrivileges = false'
+run_ctr n2
+stop_listener
+assert_eq "$RUN_STATUS" 0 "run with a listener and without noNewPrivileges" ||
+  diag "$RUN_STDERR"
+assert_match "$RUN_STDOUT" "can't create directory '/tmp/d': No message of desired type" \
+  "the container sees the listener's errno (ENOMSG)"
+assert_eq "$(jq -r .state.status "$TEST_TMP/agent.state" 2>/dev/null)" creating \
+  "the fd is handed over during create"
+assert_eq "$(field "$RUN_STDOUT" fd.3)" "" "no fd of the runtime's leaks into the container"
+
+refused "listenerPath where nobody listens" 'connect to the seccomp listener .*agent\.sock' \
+  "$(jq -n --arg sock "$SOCK" '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+    syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}')"
+
+# 9. features.
+features=$($MODRUN features 2>/dev/null)
+if [ -n "$features" ]; then
+  assert_eq "$(jq -r '.linux.seccomp | [.enabled, (.actions | length), (.operators | length),
+                       (.knownFlags | length)] | join(" ")' <<<"$features")" "true 9 7 4" \
+    "features lists seccomp with its 9 actions, 7 operators and 4 known flags"
+  assert_match "$(jq -r '.linux.seccomp.archs[]' <<<"$features")" '^SCMP_ARCH_X86_64$' \
+    "features lists the architectures"
+else
+  skip "$RUNTIME_NAME features gives nothing here" 2
+fi
