@@ -60,8 +60,12 @@ assert_eq "$RT_STATUS" 0 "features exits 0" || diag "$RT_ERR"
 F=$RT_OUT
 jq -e 'type == "object"' <<<"$F" >/dev/null
 ok $? "features prints a JSON object"
-assert_eq "$(jq -r '"\(.ociVersionMin) \(.ociVersionMax)"' <<<"$F")" "1.0.0 1.3.0" \
-  "features: ociVersionMin and ociVersionMax"
+if [ "$RUNTIME_NAME" = modrun ]; then
+  assert_eq "$(jq -r '"\(.ociVersionMin) \(.ociVersionMax)"' <<<"$F")" "1.0.0 1.3.0" \
+    "features: ociVersionMin and ociVersionMax"
+else
+  assert_eq "$(jq -r .ociVersionMin <<<"$F")" "1.0.0" "features: ociVersionMin"
+fi
 assert_eq "$(jq -r '.hooks | join(",")' <<<"$F")" \
   "prestart,createRuntime,createContainer,startContainer,poststart,poststop" "features: hooks"
 assert_eq "$(jq -r '[.linux.namespaces[] | select(. == "pid" or . == "network" or . == "mount"
@@ -86,8 +90,9 @@ else
   skip "run.modrun.plugins is modrun's" 2
 fi
 rt features --help
-assert_match "$RT_STATUS $RT_OUT" "^0 .*features" "features --help"
-expect_error "features with an argument" "unexpected argument" features extra
+[ "$RT_STATUS" = 0 ] && grep -q "features" <<<"$RT_OUT"
+ok $? "features --help"
+expect_error "features with an argument" "unexpected argument|requires exactly 0" features extra
 
 # 2. ps.
 cfg --arg cg "$CG_PARENT/p1" \
@@ -119,13 +124,17 @@ assert_eq "$(sed 1d <<<"$RT_OUT" | awk '{ print $2 }' | sort -n | tr '\n' ' ')" 
   "ps: one line for each process of the container"
 assert_match "$RT_OUT" "sleep 102$" "ps: a child's command line"
 
-rt ps p1 -- -o pid,comm
+if [ "$RUNTIME_NAME" = modrun ]; then
+  rt ps p1 -- -o pid,comm
+else
+  rt ps p1 -o pid,comm
+fi
 assert_eq "$RT_STATUS $(head -1 <<<"$RT_OUT" | awk '{ $1 = $1; print }')" "0 PID COMMAND" \
   "ps ID -- -o pid,comm: the options go to ps" || diag "$RT_ERR"
 assert_eq "$(sed 1d <<<"$RT_OUT" | awk '{ print $2 }' | sort | tr '\n' ' ')" \
   "mrtest sleep sleep " "ps ID -- -o pid,comm: the container's commands"
 expect_error "ps whose output has no PID column" "PID" ps p1 -o comm
-expect_error "ps --format yaml" "table.*json" ps --format yaml p1
+expect_error "ps --format yaml" "table.*json|invalid format" ps --format yaml p1
 
 # 3. events --stats.
 rt events --stats p1
@@ -161,7 +170,7 @@ assert_eq "$($MODRUN events --stats p1 2>&1 | jq .data.pids.limit)" 40 \
 rt_in '{"memory": ' update -r - p1
 assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
   "update -r - with bad JSON: exit 1, one error line"
-assert_match "$RT_ERR" "line 1" "update with bad JSON says where" || diag "$RT_ERR"
+assert_match "$RT_ERR" "line 1|unexpected EOF" "update with bad JSON says what is wrong" || diag "$RT_ERR"
 rt_in '[1]' update -r - p1
 assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
   "update -r - with an array: exit 1, one error line"
@@ -172,20 +181,29 @@ assert_eq "$(cg_value p1 pids pids.max pids.max)" 40 "failed updates leave the l
 # 5. events until the container stops.
 rt kill p1 TERM
 wait_status p1 stopped 10
-expect_error "ps of a stopped container" "container not running" ps p1
+if [ "$RUNTIME_NAME" = modrun ]; then
+  expect_error "ps of a stopped container" "container not running" ps p1
+else
+  skip "runc lists no process of a stopped container" 2
+fi
 expect_error "update of a stopped container" "container not running" update --pids-limit 5 p1
 rt delete p1
 
 cfg --arg cg "$CG_PARENT/e1" '.process.args = ["/bin/mrtest", "sleep", "2"]
                               | .linux.cgroupsPath = $cg'
 rt run -d --bundle "$B" e1
-timeout 20 $MODRUN events --interval 300ms e1 >"$TEST_TMP/events" 2>"$ERR"
-assert_eq "$?" 0 "events exits 0 when the container stops" || diag "$(cat "$ERR")"
-n=$(jq -s 'map(select(.type == "stats" and .id == "e1")) | length' "$TEST_TMP/events")
-[ "$(wc -l <"$TEST_TMP/events")" = "$n" ] && [ "$n" -ge 3 ] && [ "$n" -le 12 ]
-ok $? "events --interval 300ms: a stats line about every 300ms ($n in 2s)"
+if [ "$RUNTIME_NAME" = modrun ]; then
+  timeout 20 $MODRUN events --interval 300ms e1 >"$TEST_TMP/events" 2>"$ERR"
+  assert_eq "$?" 0 "events exits 0 when the container stops" || diag "$(cat "$ERR")"
+  n=$(jq -s 'map(select(.type == "stats" and .id == "e1")) | length' "$TEST_TMP/events")
+  [ "$(wc -l <"$TEST_TMP/events")" = "$n" ] && [ "$n" -ge 3 ] && [ "$n" -le 12 ]
+  ok $? "events --interval 300ms: a stats line about every 300ms ($n in 2s)"
+else
+  skip "runc events goes on after the container stops" 2
+  wait_status e1 stopped 10
+fi
 rt delete e1
-expect_error "events with a bad interval" "interval.*5x" events --interval 5x e1
+expect_error "events with a bad interval" "interval.*5x|5x.*interval" events --interval 5x e1
 
 # 6. Unknown ids.
 expect_error "ps of an unknown id" "container does not exist" ps nosuch
