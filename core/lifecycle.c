@@ -60,8 +60,7 @@ mr_ctr_release (struct mr_ctr *ct)
 /* Loads ID's state; with LOCK, under the container's lock, which is held
  * until mr_ctr_release. */
 int
-mr_ctr_open (struct mr_runtime *rt, const char *id, bool lock, struct mr_ctr *ct,
-             mr_error **err)
+mr_ctr_open (struct mr_runtime *rt, const char *id, bool lock, struct mr_ctr *ct, mr_error **err)
 {
   int ret;
 

@@ -27,7 +27,6 @@ int mr_spec (const char *bundle, bool rootless, mr_error **err);
 /* Signal by name ("TERM", "SIGTERM", "sigkill") or number; -1 when invalid. */
 int mr_parse_signal (const char *s);
 
-
 /* Runs the destroy stages with the plugins recorded in the state and the
  * config saved at create, then removes the state directory. */
 int mr_destroy_container (struct mr_runtime *rt, const char *id, mr_error **err);
@@ -39,12 +38,10 @@ int mr_features (struct mr_runtime *rt, mr_error **err);
 int mr_ps (struct mr_runtime *rt, const char *id, const char *format, char *const *ps_args,
            mr_error **err);
 /* RESOURCES is a linux.resources object: only the members to change. */
-int mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources,
-               mr_error **err);
+int mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, mr_error **err);
 /* Prints one stats event (STATS), or one every INTERVAL_MS until the
  * container stops. */
-int mr_events (struct mr_runtime *rt, const char *id, bool stats, long interval_ms,
-               mr_error **err);
+int mr_events (struct mr_runtime *rt, const char *id, bool stats, long interval_ms, mr_error **err);
 
 /* One existing container, for the commands that act on it: its state, the
  * config saved at create and the plugins recorded there. */

@@ -694,8 +694,7 @@ parse_int (const char *where, const char *name, const char *value, int64_t min, 
  * m, g, t or p, 1024-based, optionally followed by "i" and "b", in any
  * case ("64m", "1.5G", "512KiB", "100"). */
 static int
-parse_size (const char *where, const char *name, const char *value, int64_t *out,
-            mr_error **err)
+parse_size (const char *where, const char *name, const char *value, int64_t *out, mr_error **err)
 {
   static const char units[] = "kmgtp";
   long double v, mult = 1;
@@ -738,8 +737,7 @@ parse_size (const char *where, const char *name, const char *value, int64_t *out
 
 bad:
   return mr_fail (err, 0,
-                  "%s: --%s: expected a size in bytes, with an optional k, m, g, t or p suffix, "
-                  "or -1, got \"%s\"",
+                  "%s: --%s: expected bytes, with a k, m, g, t or p suffix or not, got \"%s\"",
                   where, name, value);
 }
 
@@ -781,8 +779,8 @@ read_resources (const char *file, modrun_json **out, mr_error **err)
   if (ret < 0)
     return ret;
   if ((*out)->type != MODRUN_JSON_OBJECT)
-    return mr_fail (err, 0, "update: %s: expected a JSON object in the shape of linux.resources, "
-                    "got %s", file, modrun_json_type_name ((*out)->type));
+    return mr_fail (err, 0, "update: %s: expected an object of linux.resources, got %s", file,
+                    modrun_json_type_name ((*out)->type));
   return 0;
 }
 
@@ -852,8 +850,7 @@ resources_from_options (const struct args *a, modrun_json *res, mr_error **err)
           continue;
         case OPT_L3_CACHE_SCHEMA:
         case OPT_MEM_BW_SCHEMA:
-          return mr_fail (err, 0, "update: --%s: not supported by modrun: linux.intelRdt",
-                          p->name);
+          return mr_fail (err, 0, "update: --%s: not supported by modrun: linux.intelRdt", p->name);
         default:
           continue;
         }
@@ -867,8 +864,7 @@ resources_from_options (const struct args *a, modrun_json *res, mr_error **err)
 }
 
 static int
-cmd_update (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-            mr_error **err)
+cmd_update (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   cleanup_json modrun_json *res = NULL;
   const char *file = NULL;
@@ -900,7 +896,7 @@ parse_duration (const char *value, long *out_ms, mr_error **err)
   {
     const char *unit;
     long double ns;
-  } units[] = { { "ns", 1 }, { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 },
+  } units[] = { { "ns", 1 },  { "us", 1e3 }, { "\xc2\xb5s", 1e3 }, { "ms", 1e6 },
                 { "s", 1e9 }, { "m", 60e9 }, { "h", 3600e9 } };
   long double total = 0;
   const char *s = value;
@@ -937,15 +933,12 @@ parse_duration (const char *value, long *out_ms, mr_error **err)
   return 0;
 
 bad:
-  return mr_fail (err, 0,
-                  "events: --interval: expected a positive duration such as 5s, 500ms or 1m30s, "
-                  "got \"%s\"",
+  return mr_fail (err, 0, "events: --interval: expected a duration such as 5s or 500ms, got \"%s\"",
                   value);
 }
 
 static int
-cmd_events (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
-            mr_error **err)
+cmd_events (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
 {
   long interval_ms = 5000;
   bool stats = false;

@@ -50,7 +50,8 @@ desc_has (const struct modrun_plugin *d, size_t offset, size_t size)
   return d->size >= offset + size;
 }
 
-#define DESC_HAS(d, field) desc_has ((d), offsetof (struct modrun_plugin, field), sizeof ((d)->field))
+#define DESC_HAS(d, field)                                                                         \
+  desc_has ((d), offsetof (struct modrun_plugin, field), sizeof ((d)->field))
 
 /* Writes TEXT and a newline to stdout. */
 static int
@@ -95,8 +96,8 @@ cgroups_with (struct mr_ctr *ct, size_t offset, const char *op, mr_error **err)
         mr_fail (err, 0, "%s: %s: the container has no cgroups plugin (plugins: %s)", ct->st->id,
                  op, ct->st->plugins ? ct->st->plugins : "none");
       else
-        mr_fail (err, 0, "%s: %s: not supported by the container's cgroups plugin %s",
-                 ct->st->id, op, p->name);
+        mr_fail (err, 0, "%s: %s: not supported by the container's cgroups plugin %s", ct->st->id,
+                 op, p->name);
       return NULL;
     }
   ct->core.plugin = p->name;
@@ -113,11 +114,17 @@ static const char *const hook_names[] = {
 /* The members of the document, and of its "linux" object, in the order
  * runc prints them; members not named here follow in the order added. */
 static const char *const top_order[] = {
-  "ociVersionMin", "ociVersionMax", "hooks", "mountOptions", "linux", "annotations",
-  "potentiallyUnsafeConfigAnnotations", NULL,
+  "ociVersionMin",
+  "ociVersionMax",
+  "hooks",
+  "mountOptions",
+  "linux",
+  "annotations",
+  "potentiallyUnsafeConfigAnnotations",
+  NULL,
 };
 static const char *const linux_order[] = {
-  "namespaces", "capabilities", "cgroup",   "seccomp",         "apparmor",
+  "namespaces", "capabilities", "cgroup",     "seccomp",         "apparmor",
   "selinux",    "intelRdt",     "netDevices", "mountExtensions", NULL,
 };
 
@@ -553,8 +560,8 @@ print_ps_table (const pid_t *pids, size_t n, char *const *ps_args, mr_error **er
     {
       errtext[strcspn (errtext, "\n")] = '\0';
       if (WIFEXITED (status))
-        return mr_fail (err, 0, "ps: `%s` exited with status %d%s%s", cmdline,
-                        WEXITSTATUS (status), *errtext ? ": " : "", errtext);
+        return mr_fail (err, 0, "ps: `%s` exited with status %d%s%s", cmdline, WEXITSTATUS (status),
+                        *errtext ? ": " : "", errtext);
       return mr_fail (err, 0, "ps: `%s` was killed by signal %d", cmdline, WTERMSIG (status));
     }
 
