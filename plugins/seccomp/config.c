@@ -29,12 +29,9 @@ const struct sc_name sc_actions[] = {
 const size_t sc_n_actions = sizeof (sc_actions) / sizeof (sc_actions[0]);
 
 const struct sc_name sc_operators[] = {
-  { "SCMP_CMP_EQ", SCMP_CMP_EQ },
-  { "SCMP_CMP_GE", SCMP_CMP_GE },
-  { "SCMP_CMP_GT", SCMP_CMP_GT },
-  { "SCMP_CMP_LE", SCMP_CMP_LE },
-  { "SCMP_CMP_LT", SCMP_CMP_LT },
-  { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
+  { "SCMP_CMP_EQ", SCMP_CMP_EQ }, { "SCMP_CMP_GE", SCMP_CMP_GE },
+  { "SCMP_CMP_GT", SCMP_CMP_GT }, { "SCMP_CMP_LE", SCMP_CMP_LE },
+  { "SCMP_CMP_LT", SCMP_CMP_LT }, { "SCMP_CMP_MASKED_EQ", SCMP_CMP_MASKED_EQ },
   { "SCMP_CMP_NE", SCMP_CMP_NE },
 };
 const size_t sc_n_operators = sizeof (sc_operators) / sizeof (sc_operators[0]);
@@ -84,8 +81,7 @@ sc_kernel_has_flag (uint32_t flag)
     flags |= SC_FLAG_NEW_LISTENER;
   if (flag == SC_FLAG_TSYNC_ESRCH)
     flags |= SC_FLAG_TSYNC;
-  return syscall (SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, NULL) < 0
-         && errno == EFAULT;
+  return syscall (SYS_seccomp, 1 /* SECCOMP_SET_MODE_FILTER */, flags, NULL) < 0 && errno == EFAULT;
 }
 
 static const struct sc_name *
@@ -143,13 +139,13 @@ get_u64 (struct modrun_container *c, const modrun_json *v, const char *where, ui
         }
     }
   if (v->type == MODRUN_JSON_INTEGER)
-    return c->svc->error (c, 0, "%s: %s: expected an unsigned 64-bit integer, got %" PRId64,
-                          CONFIG, where, v->integer);
+    return c->svc->error (c, 0, "%s: %s: expected an unsigned 64-bit integer, got %" PRId64, CONFIG,
+                          where, v->integer);
   if (v->type == MODRUN_JSON_DOUBLE && s != NULL)
     return c->svc->error (c, 0, "%s: %s: expected an unsigned 64-bit integer, got %s", CONFIG,
                           where, s);
-  return c->svc->error (c, 0, "%s: %s: expected an unsigned 64-bit integer, got %s", CONFIG,
-                        where, modrun_json_type_name (v->type));
+  return c->svc->error (c, 0, "%s: %s: expected an unsigned 64-bit integer, got %s", CONFIG, where,
+                        modrun_json_type_name (v->type));
 }
 
 /* Member KEY of OBJ as an integer in [0, MAX]; 1 when present. */
@@ -163,7 +159,8 @@ get_uint (struct modrun_container *c, const modrun_json *obj, const char *where,
   if (ret <= 0)
     return ret;
   if (v < 0 || v > max)
-    return c->svc->error (c, 0, "%s: %s.%s: expected an integer from 0 to %" PRId64 ", got %" PRId64,
+    return c->svc->error (c, 0,
+                          "%s: %s.%s: expected an integer from 0 to %" PRId64 ", got %" PRId64,
                           CONFIG, where, key, max, v);
   *out = (uint32_t)v;
   return 1;
@@ -184,7 +181,8 @@ get_action (struct modrun_container *c, const modrun_json *obj, const char *wher
   if (ret < 0)
     return ret;
   if (ret == 0)
-    return c->svc->error (c, 0, "%s: %s.%s: required, expected an action such as \"SCMP_ACT_ERRNO\"",
+    return c->svc->error (c, 0,
+                          "%s: %s.%s: required, expected an action such as \"SCMP_ACT_ERRNO\"",
                           CONFIG, where, action_key);
   a = lookup (sc_actions, sc_n_actions, name);
   if (a == NULL)
@@ -201,8 +199,8 @@ get_action (struct modrun_container *c, const modrun_json *obj, const char *wher
   else if (a->value == SCMP_ACT_TRACE (0))
     *out = SCMP_ACT_TRACE (data);
   else if (has_data)
-    return c->svc->error (c, 0, "%s: %s.%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take an errno, "
-                          "not %s", CONFIG, where, errno_key, name);
+    return c->svc->error (c, 0, "%s: %s.%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one",
+                          CONFIG, where, errno_key);
   else
     *out = a->value;
   return 0;
@@ -231,8 +229,8 @@ read_archs (struct modrun_container *c, const modrun_json *sc, struct sc_config 
                               WHERE, i, modrun_json_type_name (v->type));
       a = lookup (sc_archs, sc_n_archs, v->string);
       if (a == NULL)
-        return c->svc->error (c, 0, "%s: %s.architectures[%u]: unknown architecture \"%s\"",
-                              CONFIG, WHERE, i, v->string);
+        return c->svc->error (c, 0, "%s: %s.architectures[%u]: unknown architecture \"%s\"", CONFIG,
+                              WHERE, i, v->string);
       cfg->archs[cfg->n_archs++] = a->value;
     }
   return 0;
@@ -261,16 +259,15 @@ read_flags (struct modrun_container *c, const modrun_json *sc, struct sc_config 
         return c->svc->error (c, 0, "%s: %s.flags[%u]: unknown flag \"%s\"", CONFIG, WHERE, i,
                               v->string);
       if (!sc_kernel_has_flag (f->value))
-        return c->svc->error (c, 0, "%s: %s.flags[%u]: %s is not supported by this kernel",
-                              CONFIG, WHERE, i, v->string);
+        return c->svc->error (c, 0, "%s: %s.flags[%u]: %s is not supported by this kernel", CONFIG,
+                              WHERE, i, v->string);
       cfg->flags |= f->value;
     }
   return 0;
 }
 
 static int
-read_arg (struct modrun_container *c, const modrun_json *obj, const char *where,
-          struct sc_arg *arg)
+read_arg (struct modrun_container *c, const modrun_json *obj, const char *where, struct sc_arg *arg)
 {
   const struct sc_name *op;
   const modrun_json *v;
@@ -301,8 +298,12 @@ read_arg (struct modrun_container *c, const modrun_json *obj, const char *where,
   arg->value_two = 0;
   v = modrun_json_get (obj, "valueTwo");
   snprintf (field, sizeof (field), "%s.valueTwo", where);
-  if (v != NULL && v->type != MODRUN_JSON_NULL && (ret = get_u64 (c, v, field, &arg->value_two)) < 0)
-    return ret;
+  if (v != NULL && v->type != MODRUN_JSON_NULL)
+    {
+      ret = get_u64 (c, v, field, &arg->value_two);
+      if (ret < 0)
+        return ret;
+    }
 
   ret = c->svc->get_string (c, obj, where, "op", &name);
   if (ret == 0)
@@ -347,8 +348,8 @@ read_names (struct modrun_container *c, const modrun_json *obj, const char *wher
 
   ret = c->svc->get_array (c, obj, where, "names", &names);
   if (ret == 0 || (ret > 0 && names->count == 0))
-    ret = c->svc->error (c, 0, "%s: %s.names: required, expected a non-empty array of syscall "
-                         "names", CONFIG, where);
+    ret = c->svc->error (c, 0, "%s: %s.names: required, expected a non-empty array of names",
+                         CONFIG, where);
   if (ret < 0)
     return ret;
 
@@ -404,8 +405,9 @@ read_rule (struct modrun_container *c, const modrun_json *obj, uint32_t index,
   if (rule->action == SCMP_ACT_NOTIFY)
     for (i = 0; i < rule->n_nrs; i++)
       if (strcmp (rule->names[i], "sendmsg") == 0)
-        return c->svc->error (c, 0, "%s: %s: SCMP_ACT_NOTIFY cannot be used for sendmsg: the "
-                              "runtime hands the listener over with it", CONFIG, where);
+        return c->svc->error (c, 0,
+                              "%s: %s: SCMP_ACT_NOTIFY on sendmsg: the fd is handed over with it",
+                              CONFIG, where);
 
   ret = c->svc->get_array (c, obj, where, "args", &args);
   if (ret <= 0)
@@ -494,8 +496,7 @@ sc_config_load (struct modrun_container *c, struct sc_config **out)
 
   ret = get_action (c, sc, WHERE, "defaultAction", "defaultErrnoRet", &cfg->default_action);
   if (ret == 0 && cfg->default_action == SCMP_ACT_NOTIFY)
-    ret = c->svc->error (c, 0, "%s: %s.defaultAction: SCMP_ACT_NOTIFY cannot be the default "
-                         "action: the runtime's own last syscalls would wait on the listener",
+    ret = c->svc->error (c, 0, "%s: %s.defaultAction: SCMP_ACT_NOTIFY cannot be the default",
                          CONFIG, WHERE);
   if (ret == 0)
     ret = read_archs (c, sc, cfg);

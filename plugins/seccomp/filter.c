@@ -35,8 +35,8 @@ add_archs (struct modrun_container *c, scmp_filter_ctx ctx, const struct sc_conf
     {
       ret = seccomp_arch_add (ctx, cfg->archs[i]);
       if (ret < 0 && ret != -EEXIST)
-        return c->svc->error (c, -ret, "%s: linux.seccomp.architectures[%zu]: cannot add it to "
-                              "the filter", CONFIG, i);
+        return c->svc->error (c, -ret, "%s: linux.seccomp.architectures[%zu]: cannot add it",
+                              CONFIG, i);
     }
   return 0;
 }
@@ -58,8 +58,8 @@ add_one (struct modrun_container *c, scmp_filter_ctx ctx, const struct sc_rule *
     }
   ret = seccomp_rule_add_array (ctx, rule->action, rule->nrs[k], (unsigned int)n_args, cmp);
   if (ret < 0)
-    return c->svc->error (c, -ret, "%s: linux.seccomp.syscalls[%u]: cannot add the rule for "
-                          "syscall \"%s\"", CONFIG, rule->index, rule->names[k]);
+    return c->svc->error (c, -ret, "%s: linux.seccomp.syscalls[%u]: cannot add a rule for \"%s\"",
+                          CONFIG, rule->index, rule->names[k]);
   return 0;
 }
 
@@ -111,9 +111,8 @@ export_bpf (struct modrun_container *c, scmp_filter_ctx ctx, struct sc_data *d)
     return c->svc->error (c, errno, "fstat the seccomp program");
   if (st.st_size <= 0 || st.st_size % sizeof (struct sock_filter) != 0
       || st.st_size / sizeof (struct sock_filter) > BPF_MAXINSNS)
-    return c->svc->error (c, E2BIG, "the seccomp program has %lld bytes, expected 1 to %u "
-                          "instructions of %zu bytes", (long long)st.st_size, BPF_MAXINSNS,
-                          sizeof (struct sock_filter));
+    return c->svc->error (c, E2BIG, "the seccomp program has %lld bytes, expected 1 to %u of %zu",
+                          (long long)st.st_size, BPF_MAXINSNS, sizeof (struct sock_filter));
   buf = malloc ((size_t)st.st_size);
   if (buf == NULL)
     return c->svc->error (c, ENOMEM, "read the seccomp program");
@@ -147,8 +146,7 @@ sc_filter_build (struct modrun_container *c, struct sc_data *d)
 
   ctx = seccomp_init (cfg->default_action);
   if (ctx == NULL)
-    return c->svc->error (c, 0, "%s: linux.seccomp.defaultAction: libseccomp or the kernel does "
-                          "not support this action", CONFIG);
+    return c->svc->error (c, 0, "%s: linux.seccomp.defaultAction: not supported here", CONFIG);
   ret = add_archs (c, ctx, cfg);
   if (ret < 0)
     return ret;
@@ -161,8 +159,8 @@ sc_filter_build (struct modrun_container *c, struct sc_data *d)
        * libseccomp refuses it. */
       if (rule->action == cfg->default_action)
         {
-          c->svc->log (c, MODRUN_LOG_DEBUG, "linux.seccomp.syscalls[%u]: same action as the "
-                       "default, skipped", rule->index);
+          c->svc->log (c, MODRUN_LOG_DEBUG, "linux.seccomp.syscalls[%u]: the default action",
+                       rule->index);
           continue;
         }
       ret = add_rule (c, ctx, rule);
@@ -182,8 +180,7 @@ sc_filter_flags (struct modrun_container *c, const struct sc_config *cfg, uint32
   else if (flags & SC_FLAG_WAIT_KILLABLE_RECV)
     {
       /* It only changes how notified syscalls wait: nothing to do here. */
-      c->svc->log (c, MODRUN_LOG_DEBUG, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV without "
-                   "SCMP_ACT_NOTIFY, left out");
+      c->svc->log (c, MODRUN_LOG_DEBUG, "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: no listener");
       flags &= ~SC_FLAG_WAIT_KILLABLE_RECV;
     }
 
@@ -192,8 +189,8 @@ sc_filter_flags (struct modrun_container *c, const struct sc_config *cfg, uint32
   if ((flags & SC_FLAG_TSYNC) && (flags & SC_FLAG_NEW_LISTENER))
     {
       if (!sc_kernel_has_flag (SC_FLAG_TSYNC_ESRCH))
-        return c->svc->error (c, 0, "%s: linux.seccomp.flags: SECCOMP_FILTER_FLAG_TSYNC cannot "
-                              "be used with SCMP_ACT_NOTIFY on this kernel", CONFIG);
+        return c->svc->error (
+            c, 0, "%s: linux.seccomp.flags: TSYNC with SCMP_ACT_NOTIFY needs Linux 5.7", CONFIG);
       flags |= SC_FLAG_TSYNC_ESRCH;
     }
   *out = flags;
@@ -213,11 +210,9 @@ sc_filter_load (struct modrun_container *c, struct sc_data *d, uint32_t flags)
     return c->svc->error (c, EINVAL, "no seccomp program was built for this process");
   ret = syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
   if (ret < 0 && errno == EACCES)
-    return c->svc->error (c, errno, "load the seccomp filter: it needs no_new_privs or "
-                          "CAP_SYS_ADMIN");
+    return c->svc->error (c, errno, "load the seccomp filter: needs no_new_privs or CAP_SYS_ADMIN");
   if (ret < 0 && errno == EBUSY)
-    return c->svc->error (c, errno, "load the seccomp filter: a filter with a listener is "
-                          "already in place");
+    return c->svc->error (c, errno, "load the seccomp filter: a listener is already in place");
   if (ret < 0)
     return c->svc->error (c, errno, "load the seccomp filter");
   return (flags & SC_FLAG_NEW_LISTENER) ? (int)ret : 0;

@@ -120,8 +120,7 @@ put (struct text *t, const char *s, size_t n)
   t->s[t->len] = '\0';
 }
 
-static void __attribute__ ((format (printf, 2, 3)))
-putf (struct text *t, const char *fmt, ...)
+static void __attribute__ ((format (printf, 2, 3))) putf (struct text *t, const char *fmt, ...)
 {
   char buf[64];
   va_list ap;

@@ -64,7 +64,7 @@ struct sc_config
   uint32_t default_action;
   uint32_t *archs; /* SCMP_ARCH_* besides the native one */
   size_t n_archs;
-  uint32_t flags;  /* SC_FLAG_*, as asked for */
+  uint32_t flags; /* SC_FLAG_*, as asked for */
   struct sc_rule *rules;
   size_t n_rules;
   bool notify; /* some rule uses SCMP_ACT_NOTIFY */
@@ -77,8 +77,8 @@ struct sc_config
 struct sc_data
 {
   struct sc_config *cfg;
-  void *bpf; /* the program, struct sock_filter items */
-  size_t bpf_len; /* in bytes */
+  void *bpf;       /* the program, struct sock_filter items */
+  size_t bpf_len;  /* in bytes */
   int listener_fd; /* connected to listenerPath, or -1 */
   int pid_rd;      /* the init reads its pid as the runtime sees it here */
   int pid_wr;

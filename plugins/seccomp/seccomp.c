@@ -46,11 +46,10 @@ get_data (struct modrun_container *c, void **data, struct sc_data **out)
       if (ret < 0)
         return ret;
       if (d->cfg == NULL)
-        return c->svc->error (c, EINVAL, "config.json: linux.seccomp: missing, yet the seccomp "
-                              "plugin was loaded");
+        return c->svc->error (c, EINVAL, "config.json: linux.seccomp: missing");
       if (d->cfg->unknown != NULL)
-        c->svc->log (c, MODRUN_LOG_WARNING, "unknown syscalls in linux.seccomp.syscalls, "
-                     "skipped: %s", d->cfg->unknown);
+        c->svc->log (c, MODRUN_LOG_WARNING, "linux.seccomp.syscalls: unknown, skipped: %s",
+                     d->cfg->unknown);
     }
   *out = d;
   return 0;
