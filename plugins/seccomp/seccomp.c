@@ -48,7 +48,7 @@ get_data (struct modrun_container *c, void **data, struct sc_data **out)
       if (d->cfg == NULL)
         return c->svc->error (c, EINVAL, "config.json: linux.seccomp: missing");
       if (d->cfg->unknown != NULL)
-        c->svc->log (c, MODRUN_LOG_WARNING, "linux.seccomp.syscalls: unknown, skipped: %s",
+        c->svc->log (c, MODRUN_LOG_WARNING, "linux.seccomp.syscalls: unknown syscalls skipped: %s",
                      d->cfg->unknown);
     }
   *out = d;
