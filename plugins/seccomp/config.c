@@ -199,8 +199,8 @@ get_action (struct modrun_container *c, const modrun_json *obj, const char *wher
   else if (a->value == SCMP_ACT_TRACE (0))
     *out = SCMP_ACT_TRACE (data);
   else if (has_data)
-    return c->svc->error (c, 0, "%s: %s.%s: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE take one",
-                          CONFIG, where, errno_key);
+    return c->svc->error (c, 0, "%s: %s.%s: %s takes no errno, only SCMP_ACT_ERRNO and TRACE do",
+                          CONFIG, where, errno_key, name);
   else
     *out = a->value;
   return 0;

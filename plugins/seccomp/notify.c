@@ -26,7 +26,8 @@ sc_notify_connect (struct modrun_container *c, struct sc_data *d)
   int fd;
 
   if (strlen (path) >= sizeof (addr.sun_path))
-    return c->svc->error (c, ENAMETOOLONG, "%s: linux.seccomp.listenerPath: `%s`", CONFIG, path);
+    return c->svc->error (c, 0, "%s: linux.seccomp.listenerPath: longer than %zu bytes: `%s`",
+                          CONFIG, sizeof (addr.sun_path) - 1, path);
   memcpy (addr.sun_path, path, strlen (path) + 1);
 
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);

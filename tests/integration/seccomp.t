@@ -6,7 +6,7 @@
 # is refused with one line, exit status 1 and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 74
+plan 75
 
 LISTENER=${LISTENER:-$(dirname "$MRTEST")/seccomp-listener}
 [ -x "$LISTENER" ] || bail_out "$LISTENER: no seccomp-listener helper"
@@ -152,6 +152,11 @@ profile "$(deny_mkdir SCMP_ACT_LOG)" 'mkdir /tmp/d && test -d /tmp/d && echo mad
 run_ctr g1
 assert_eq "$RUN_STATUS $RUN_STDOUT" "0 made" "SCMP_ACT_LOG lets mkdir through"
 
+profile "$(deny_mkdir SCMP_ACT_TRACE '{"errnoRet": 7}')" 'mkdir /tmp/d 2>&1; true'
+run_ctr g1b
+assert_match "$RUN_STDOUT" "Function not implemented" \
+  "SCMP_ACT_TRACE without a tracer makes mkdir fail with ENOSYS"
+
 profile '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG",
           "SECCOMP_FILTER_FLAG_SPEC_ALLOW", "SECCOMP_FILTER_FLAG_TSYNC"],
           "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32"],
@@ -204,7 +209,7 @@ refused "unknown operator" \
 refused "unknown flag" 'linux\.seccomp\.flags\[0\]: unknown flag "SECCOMP_FILTER_FLAG_FAST"' \
   '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_FAST"]}'
 refused "errnoRet with SCMP_ACT_ALLOW" \
-  'linux\.seccomp\.syscalls\[0\]\.errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE' \
+  'linux\.seccomp\.syscalls\[0\]\.errnoRet: SCMP_ACT_ALLOW takes no errno' \
   '{"defaultAction": "SCMP_ACT_ERRNO", "syscalls": [{"names": ["getpid"], "action":
     "SCMP_ACT_ALLOW", "errnoRet": 1}]}'
 refused "argument index 6" 'linux\.seccomp\.syscalls\[0\]\.args\[0\]\.index: .*0 to 5, got 6' \
