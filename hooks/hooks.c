@@ -377,14 +377,18 @@ hook_run (const struct hook *h, const char *state, size_t len, mr_error **err)
   return ret;
 }
 
-int
-mr_hooks_run (const modrun_json *hooks, const char *kind, const char *state_json,
-              mr_error **err)
+/* Runs the hooks of KIND; with WARN_ONLY each failure is logged as a warning
+ * and the next hook runs. Returns 0, the first error, or with WARN_ONLY the
+ * number of hooks that failed. */
+static int
+hooks_run (const modrun_json *hooks, const char *kind, const char *state_json, int warn_only,
+           mr_error **err)
 {
   const modrun_json *list = hook_list (hooks, kind);
   struct sigaction dfl = { .sa_handler = SIG_DFL };
   struct sigaction old_chld;
   int restore_chld = 0;
+  int failed = 0;
   size_t len;
   uint32_t i;
   int ret = 0;
@@ -405,14 +409,45 @@ mr_hooks_run (const modrun_json *hooks, const char *kind, const char *state_json
   for (i = 0; ret == 0 && i < list->count; i++)
     {
       struct hook h = { .kind = kind, .index = i };
+      mr_error *one = NULL;
 
-      ret = hook_parse (list->items[i], &h, err);
+      ret = hook_parse (list->items[i], &h, &one);
       if (ret == 0)
-        ret = hook_run (&h, state_json, len, err);
+        ret = hook_run (&h, state_json, len, &one);
       hook_release (&h);
+      if (ret < 0 && warn_only)
+        {
+          mr_log (MODRUN_LOG_WARNING, "%s", one != NULL ? one->msg : "hook failed");
+          failed++;
+          ret = 0;
+        }
+      if (ret < 0 && err != NULL && *err == NULL)
+        *err = mr_steal_ptr (one);
+      mr_error_free (one);
     }
 
   if (restore_chld)
     sigaction (SIGCHLD, &old_chld, NULL);
+  return warn_only ? failed : ret;
+}
+
+int
+mr_hooks_run (const modrun_json *hooks, const char *kind, const char *state_json,
+              mr_error **err)
+{
+  return hooks_run (hooks, kind, state_json, 0, err);
+}
+
+int
+mr_hooks_run_warn (const modrun_json *hooks, const char *kind, const char *state_json)
+{
+  cleanup_error mr_error *err = NULL;
+  int ret = hooks_run (hooks, kind, state_json, 1, &err);
+
+  if (ret < 0)
+    {
+      mr_log (MODRUN_LOG_WARNING, "%s", err != NULL ? err->msg : "hooks failed");
+      return 1;
+    }
   return ret;
 }

@@ -22,4 +22,9 @@ int mr_hooks_have (const modrun_json *hooks, const char *kind);
 int mr_hooks_run (const modrun_json *hooks, const char *kind, const char *state_json,
                   mr_error **err);
 
+/* For poststart and poststop, whose failures the spec makes warnings only:
+ * runs every hook of KIND even after one fails, logs each failure with
+ * mr_log at warning level and returns how many failed (0 when all ran). */
+int mr_hooks_run_warn (const modrun_json *hooks, const char *kind, const char *state_json);
+
 #endif

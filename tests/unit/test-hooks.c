@@ -380,6 +380,41 @@ test_sigchld_ignored (void)
   free (msg);
 }
 
+static void
+test_warn_only (void)
+{
+  cleanup_free char *b = mr_xasprintf ("echo ran >> %s/warn.out", dir);
+  cleanup_free char *p1 = script ("exit2", "exit 2");
+  cleanup_free char *p2 = script ("warn", b);
+  cleanup_free char *list = mr_xasprintf (
+      "{\"poststop\": [{\"path\": \"%s\"}, {\"path\": \"%s\"}, "
+      "{\"path\": \"/nonexistent/modrun-hook\"}]}",
+      p1, p2);
+  cleanup_json modrun_json *hooks = NULL;
+  cleanup_error mr_error *err = NULL;
+  cleanup_free char *errpath = mr_xasprintf ("%s/warn.err", dir);
+  cleanup_free char *ran = NULL;
+  cleanup_free char *logged = NULL;
+  cleanup_free char *w1 = mr_xasprintf ("hook poststop[0] (%s): exited with status 2", p1);
+  const char *w2 = "hook poststop[2] (/nonexistent/modrun-hook): cannot execute";
+  int saved = fcntl (2, F_DUPFD_CLOEXEC, 3);
+  int fd = open (errpath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int ret;
+
+  mr_json_parse (list, strlen (list), "hooks", &hooks, &err);
+  dup2 (fd, 2);
+  close (fd);
+  ret = mr_hooks_run_warn (hooks, "poststop", "{}");
+  dup2 (saved, 2);
+  close (saved);
+  ok (ret == 2, "warn-only: two of three hooks failed (%d)", ret);
+  ran = slurp ("warn.out", NULL);
+  is_str (ran, "ran\n", "warn-only: the hook after a failing one still runs");
+  logged = slurp ("warn.err", NULL);
+  ok (logged != NULL && strstr (logged, w1) != NULL && strstr (logged, w2) != NULL,
+      "warn-only: each failure is logged as a warning");
+}
+
 int
 main (void)
 {
@@ -403,6 +438,7 @@ main (void)
   test_fds ();
   test_unread_stdin ();
   test_sigchld_ignored ();
+  test_warn_only ();
 
   mr_rm_rf (dir, &err);
   return tap_done ();
