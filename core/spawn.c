@@ -69,8 +69,8 @@ child_fail (struct spawn *s, mr_error *err)
   _exit (1);
 }
 
-/* True when config.json joins an existing mount namespace by path: its view
- * is already the container's, and the root is not switched. */
+/* True when config.json joins an existing mount namespace by path: the root
+ * is switched in it as in a new one. */
 static int
 joins_mount_namespace (const modrun_json *config)
 {
@@ -95,13 +95,10 @@ switch_root (struct spawn *s, mr_error **err)
   const char *rootfs = s->c.rootfs;
   cleanup_close int oldroot = -1;
 
-  if (joins_mount_namespace (s->cfg->tree))
-    return 0;
-
   if (chdir (rootfs) < 0)
     return mr_fail (err, errno, "chdir to rootfs `%s`", rootfs);
 
-  if (!(s->c.clone_flags & CLONE_NEWNS))
+  if (!(s->c.clone_flags & CLONE_NEWNS) && !joins_mount_namespace (s->cfg->tree))
     {
       if (chroot (".") < 0)
         return mr_fail (err, errno, "chroot to `%s`", rootfs);

@@ -72,12 +72,8 @@ mounts_child_rootfs (struct modrun_container *c, void **data)
   ret = spec_of (c, data, &spec);
   if (ret < 0)
     return ret;
-  if (spec->mountns_joined)
-    {
-      c->svc->log (c, MODRUN_LOG_DEBUG,
-                   "mounts: the container joins an existing mount namespace: nothing to mount");
-      return 0;
-    }
+  /* A mount namespace joined by path gets the container's root built in
+   * it like a new one: root.path and mounts still apply. */
   return mnt_child_rootfs (c, spec);
 }
 
@@ -90,7 +86,7 @@ mounts_child_after_pivot (struct modrun_container *c, void **data)
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   ret = spec_of (c, data, &spec);
-  if (ret < 0 || spec->mountns_joined)
+  if (ret < 0)
     return ret;
   return mnt_child_after_pivot (c, spec);
 }

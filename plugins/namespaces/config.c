@@ -393,10 +393,12 @@ check_consistency (struct modrun_container *c, struct ns_config *cfg)
                 cfg->ns[NS_USER].index);
   if ((cfg->monotonic.present || cfg->boottime.present) && !ns_new (cfg, NS_TIME))
     return bad (c, "linux.timeOffsets requires a new time namespace (\"time\" without path)");
-  if (cfg->hostname != NULL && !ns_new (cfg, NS_UTS))
-    return bad (c, "hostname requires a new UTS namespace");
-  if (cfg->domainname != NULL && !ns_new (cfg, NS_UTS))
-    return bad (c, "domainname requires a new UTS namespace");
+  /* A UTS namespace joined by path takes the name too, as runc and crun
+   * give it; only the runtime's own namespace is off limits. */
+  if (cfg->hostname != NULL && !cfg->ns[NS_UTS].present)
+    return bad (c, "hostname requires a UTS namespace in linux.namespaces");
+  if (cfg->domainname != NULL && !cfg->ns[NS_UTS].present)
+    return bad (c, "domainname requires a UTS namespace in linux.namespaces");
   /* A PID namespace belongs to the user namespace its creator is in, and
    * the init is cloned before it can join one. */
   if (ns_joined (cfg, NS_USER) && ns_new (cfg, NS_PID))

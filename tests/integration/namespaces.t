@@ -213,10 +213,10 @@ refused '.linux.namespaces[1].path = "/proc/self/ns/ipc"' "a path to another kin
 refused '.linux.namespaces[1].path = "/etc/passwd"' "a path that is no namespace" \
   '"/etc/passwd" is not a namespace file'
 refused '.linux.namespaces |= map(select(.type != "uts"))' "hostname without a UTS namespace" \
-  'hostname requires a new UTS namespace'
+  'hostname requires a UTS namespace in linux.namespaces'
 refused '.linux.namespaces |= map(select(.type != "uts")) | del(.hostname)
          | .domainname = "d"' "domainname without a UTS namespace" \
-  'domainname requires a new UTS namespace'
+  'domainname requires a UTS namespace in linux.namespaces'
 refused '.linux.uidMappings = [{"containerID": 0, "hostID": 1000, "size": 1}]' \
   "uid mappings without a user namespace" 'linux\.uidMappings: mappings require a user namespace'
 refused '.linux.namespaces += [{"type": "user"}]' "a new user namespace without mappings" \
