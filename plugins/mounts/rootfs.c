@@ -386,6 +386,11 @@ mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec)
 
   if (!spec->mountns)
     return 0;
+  /* Nothing can be bound out of an unbindable tree, the rootfs included:
+   * until the root is switched the tree is private, and rootfsPropagation
+   * reaches / after the pivot. */
+  if (prop & MS_UNBINDABLE)
+    prop = MS_PRIVATE | MS_REC;
   if (mount (NULL, "/", NULL, prop, NULL) < 0)
     return c->svc->error (c, errno,
                           "changing the propagation of / in the container's mount namespace");
