@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 84
+plan 86
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -184,6 +184,10 @@ cfg '.linux.rootfsPropagation = "rshared"'
 inside 'cat /proc/self/mountinfo'
 assert_eq "$RUN_STATUS" 0 "rootfsPropagation rshared runs"
 assert_match "$(root_opt)" "shared:[0-9]+" "rootfsPropagation rshared: / is shared"
+cfg '.linux.rootfsPropagation = "unbindable"'
+inside 'cat /proc/self/mountinfo'
+assert_eq "$RUN_STATUS" 0 "rootfsPropagation unbindable runs" || diag "$RUN_STDERR"
+assert_match "$(root_opt)" "unbindable" "rootfsPropagation unbindable: / is unbindable"
 cfg 'del(.linux.rootfsPropagation) | .mounts += [
   {"destination": "/shared-tmp", "type": "tmpfs", "source": "tmpfs", "options": ["shared"]},
   {"destination": "/unbindable-tmp", "type": "tmpfs", "source": "tmpfs", "options": ["unbindable"]}]'
