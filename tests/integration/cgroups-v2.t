@@ -15,10 +15,18 @@ if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] &&
     awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "cgroup") f = 1 } END { exit !f }' \
       /proc/self/mountinfo; }; then
   export MODRUN_TEST_IN_VM=1
-  # The guest sees the host's files, but its /tmp is its own: the build
-  # tree is shared explicitly, wherever it is.
+  # The guest sees the host's files, but its /tmp is its own: the tree
+  # holding this test and the build is shared explicitly, wherever it is
+  # (the source tree when the build is inside it, as tests/run-tests.sh
+  # does; otherwise the build tree, and the sources must be outside /tmp).
   share=()
-  [ -n "${TOP_BUILDDIR:-}" ] && share=(-s "$TOP_BUILDDIR")
+  src=$(cd "$HERE/../.." && pwd)
+  if [ -n "${TOP_BUILDDIR:-}" ]; then
+    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
+      "$src"/*) share=(-s "$src") ;;
+      *) share=(-s "$TOP_BUILDDIR") ;;
+    esac
+  fi
   "$HERE/../vm/run-in-vm.sh" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
     -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
     bash "$SELF" "$@"
