@@ -48,6 +48,7 @@ struct spawn
   int fifo_fd;
   int console_fd;
   int master_fd;
+  int lock_fd;
   pid_t pid;
   /* Which of fds 3 .. 3+preserve_fds-1 the caller passed in, so a gap in
    * that range stays a gap even if the runtime opened something there. */
@@ -208,6 +209,11 @@ child_main (struct spawn *s)
    * container's namespaces: other processes there must not reach it
    * through /proc (its exe, fds, memory). execve makes it dumpable again. */
   prctl (PR_SET_DUMPABLE, 0, 0, 0, 0);
+  /* The parent keeps the container locked until create is done; this copy
+   * of the descriptor must not keep it past that. */
+  if (s->lock_fd >= 0)
+    close (s->lock_fd);
+  s->lock_fd = -1;
 
   do
     n = read (s->sync_fd, &go, 1);
@@ -513,6 +519,9 @@ write_pid_file (const char *path, pid_t pid, mr_error **err)
   return mr_write_file_atomic (path, buf, (size_t) len, 0644, err);
 }
 
+/* Writes state.json: first with no init (pid 0) right after the state
+ * directory is made, so that a create killed part way leaves a container
+ * that `delete` can clean up, then with the init once it is ready. */
 static int
 record_state (struct spawn *s, mr_error **err)
 {
@@ -523,7 +532,7 @@ record_state (struct spawn *s, mr_error **err)
 
   st.id = (char *) s->c.id;
   st.pid = s->pid;
-  st.start_time = mr_proc_start_time (s->pid, NULL);
+  st.start_time = s->pid > 0 ? mr_proc_start_time (s->pid, NULL) : 0;
   st.bundle = (char *) s->opts->bundle;
   st.rootfs = s->cfg->rootfs;
   st.created = created;
@@ -535,7 +544,7 @@ record_state (struct spawn *s, mr_error **err)
   ret = mr_state_save (s->state_dir, &st, err);
   if (ret < 0)
     return ret;
-  if (s->opts->pid_file)
+  if (s->opts->pid_file && s->pid > 0)
     return write_pid_file (s->opts->pid_file, s->pid, err);
   return 0;
 }
@@ -576,6 +585,8 @@ spawn_release (struct spawn *s)
     close (s->console_fd);
   if (s->master_fd >= 0)
     close (s->master_fd);
+  if (s->lock_fd >= 0)
+    close (s->lock_fd);
   mr_plugins_unload (&s->plugins);
   mr_config_free (s->cfg);
   free (s->state_dir);
@@ -685,7 +696,7 @@ int
 mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **err)
 {
   struct spawn s = { .rt = rt, .opts = opts, .sync_fd = -1, .fifo_fd = -1, .console_fd = -1,
-                     .master_fd = -1 };
+                     .master_fd = -1, .lock_fd = -1 };
   int prepared = 0;
   int ret;
 
@@ -721,7 +732,16 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
   if (ret < 0)
     goto out;
   s.c.state_dir = s.state_dir;
+  s.lock_fd = mr_state_lock (s.state_dir, err);
+  if (s.lock_fd < 0)
+    {
+      ret = s.lock_fd;
+      goto fail;
+    }
   ret = save_config_copy (&s, err);
+  if (ret < 0)
+    goto fail;
+  ret = record_state (&s, err);
   if (ret < 0)
     goto fail;
 
@@ -751,6 +771,8 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
 
   close (s.sync_fd);
   s.sync_fd = -1;
+  close (s.lock_fd);
+  s.lock_fd = -1;
   if (opts->foreground)
     ret = run_foreground (&s, err);
   else if (opts->detach)
