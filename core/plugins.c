@@ -1268,6 +1268,27 @@ resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
   return 0;
 }
 
+/* A label or profile the config asks for is never dropped silently: with
+ * no LSM plugin selected, the container is refused, as runc refuses one on
+ * a host without that LSM. */
+static int
+refuse_unserved_lsm (const modrun_json *config, mr_error **err)
+{
+  static const char *const fields[] = { "process.apparmorProfile", "process.selinuxLabel" };
+  size_t i;
+
+  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+    {
+      const modrun_json *v = modrun_json_path (config, fields[i]);
+
+      if (v != NULL && v->type == MODRUN_JSON_STRING && v->length > 0)
+        return fail_as (err, EINVAL,
+                        "config.json: %s is \"%s\", but no lsm plugin is selected to apply it",
+                        fields[i], v->string);
+    }
+  return 0;
+}
+
 static int
 select_with (const char *selection, const modrun_json *config, uint32_t command,
              const struct conf *cf, const char *search, struct mr_plugin_set *set, mr_error **err)
@@ -1314,6 +1335,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     }
 
   ret = resolve (&s, set, err);
+  if (ret == 0 && config != NULL && mr_plugins_find (set, MODRUN_CONCERN_LSM) == NULL)
+    ret = refuse_unserved_lsm (config, err);
   if (ret == 0 && config != NULL && concern_needed (config, MODRUN_CONCERN_SECCOMP)
       && mr_plugins_find (set, MODRUN_CONCERN_SECCOMP) == NULL)
     ret = fail_as (err, EINVAL,

@@ -4,7 +4,7 @@
 # nothing left behind: no state, no cgroup, no mount, no process.
 . "$(dirname "$0")/lib.sh"
 
-plan 56
+plan 62
 
 B=$TEST_TMP/bundle
 
@@ -57,6 +57,14 @@ bad_config "missing rootfs" "root\.path: .*nonexistent.* does not exist" \
   '.root.path = "nonexistent"'
 bad_config "missing process for run" "config\.json: process.*required" 'del(.process)'
 bad_config "a program that does not exist" "/bin/nosuch" '.process.args = ["/bin/nosuch"]'
+if [ "$RUNTIME_NAME" = modrun ]; then
+  bad_config "an AppArmor profile with no lsm plugin" \
+    'process\.apparmorProfile is "x", but no lsm plugin' '.process.apparmorProfile = "x"'
+  bad_config "an SELinux label with no lsm plugin" \
+    'process\.selinuxLabel is "l", but no lsm plugin' '.process.selinuxLabel = "l"'
+else
+  skip "modrun's wording for an LSM label it cannot apply" 6
+fi
 
 # 4. Ids.
 refused "delete of an unknown id" "nosuch: container does not exist" delete nosuch
