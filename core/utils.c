@@ -12,6 +12,8 @@
 
 #include "utils.h"
 
+#define MR_MAX_FILE_SIZE (64 << 20)
+
 int
 mr_vfail (mr_error **err, int errnum, const char *fmt, va_list ap)
 {
@@ -229,6 +231,11 @@ mr_read_file_at (int dirfd, const char *path, char **out, size_t *len, mr_error 
       if (n == 0)
         break;
       size += (size_t) n;
+      /* Every file the runtime reads is small; a config.json that never
+       * ends (a link to /dev/zero) must not eat the host's memory. */
+      if (size > MR_MAX_FILE_SIZE)
+        return mr_fail (err, 0, "read `%s`: larger than %d MiB", path,
+                        MR_MAX_FILE_SIZE >> 20);
     }
   buf[size] = '\0';
   if (len)

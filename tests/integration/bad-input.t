@@ -4,7 +4,7 @@
 # nothing left behind: no state, no cgroup, no mount, no process.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 65
 
 B=$TEST_TMP/bundle
 
@@ -37,6 +37,9 @@ refused "malformed JSON" "config\.json: line 3, column [0-9]+" run --bundle "$B"
 printf '{\n  "ociVersion": "1.0.2",\n  "process": {\n' >"$B/config.json"
 refused "truncated JSON" "config\.json: line [34], column [0-9]+: unexpected end of input" \
   run --bundle "$B" bad
+rm "$B/config.json"
+ln -s /dev/zero "$B/config.json"
+refused "a config.json that never ends" "config\.json.*larger than" run --bundle "$B" bad
 rm "$B/config.json"
 refused "no config.json" "config\.json.*(No such file|does not exist)" run --bundle "$B" bad
 
