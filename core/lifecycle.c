@@ -18,6 +18,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -296,6 +297,7 @@ static int
 destroy_locked (struct mr_ctr *ct, mr_error **err)
 {
   cleanup_error mr_error *rmerr = NULL;
+  cleanup_free char *poststop = NULL;
   int ret, rmret;
 
   if (ct->load_err != NULL)
@@ -315,6 +317,9 @@ destroy_locked (struct mr_ctr *ct, mr_error **err)
         ret = dret;
     }
 
+  if (ct->config != NULL && mr_hooks_have (modrun_json_get (ct->config, "hooks"), "poststop"))
+    poststop = mr_state_text (ct->st, MR_STATUS_STOPPED);
+
   rmret = mr_rm_rf (ct->dir, &rmerr);
   if (rmret < 0)
     {
@@ -325,6 +330,10 @@ destroy_locked (struct mr_ctr *ct, mr_error **err)
         }
       mr_log (MODRUN_LOG_WARNING, "%s: %s", ct->st->id, rmerr->msg);
     }
+
+  /* After the container is gone; a failing poststop hook only warns. */
+  if (poststop != NULL)
+    mr_hooks_run_warn (modrun_json_get (ct->config, "hooks"), "poststop", poststop);
   return ret;
 }
 
@@ -346,7 +355,7 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
 {
   cleanup_error mr_error *perr = NULL;
   struct mr_ctr ct;
-  const modrun_json *process;
+  const modrun_json *process, *hooks;
   int ret;
 
   ret = mr_ctr_open (rt, id, true, &ct, err);
@@ -375,6 +384,9 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
   process = modrun_json_get (ct.config, "process");
   if (process == NULL || process->type != MODRUN_JSON_OBJECT)
     {
+      /* Such a container can never run: its init is let go, and it exits
+       * (stopped) rather than waiting for ever. */
+      mr_state_release_fifo (ct.dir, ct.st, NULL);
       ret = mr_fail (err, 0, "%s: config.json: process is required to start the container", id);
       goto out;
     }
@@ -382,6 +394,14 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
   ret = mr_state_release_fifo (ct.dir, ct.st, err);
   if (ret < 0)
     goto out;
+
+  hooks = modrun_json_get (ct.config, "hooks");
+  if (mr_hooks_have (hooks, "poststart"))
+    {
+      cleanup_free char *text = mr_state_text (ct.st, MR_STATUS_RUNNING);
+
+      mr_hooks_run_warn (hooks, "poststart", text);
+    }
 
   /* The process runs now: what the plugins still have to do is
    * bookkeeping, and its failure cannot undo the start. */

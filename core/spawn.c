@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <signal.h>
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "hooks.h"
 #include "json.h"
 #include "lifecycle.h"
 #include "log.h"
@@ -50,10 +52,13 @@ struct spawn
   int master_fd;
   int lock_fd;
   pid_t pid;
+  char *hook_state; /* in the init: the state JSON its hooks read */
   /* Which of fds 3 .. 3+preserve_fds-1 the caller passed in, so a gap in
    * that range stays a gap even if the runtime opened something there. */
   unsigned char *preserved_open;
 };
+
+static char *hook_state_text (struct spawn *s, enum mr_status status);
 
 /* Child side. */
 
@@ -166,20 +171,31 @@ send_master (struct spawn *s, int master, mr_error **err)
   return 0;
 }
 
+/* Blocks until `start` opens the exec fifo; runs the startContainer hooks
+ * and answers "0" to go on, or "E" and the hook's error for start to
+ * report. */
 static int
 wait_for_start (struct spawn *s, mr_error **err)
 {
   char path[64];
   cleanup_close int fd = -1;
+  cleanup_free char *answer = NULL;
+  int ret;
 
   snprintf (path, sizeof (path), "/proc/self/fd/%d", s->fifo_fd);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return mr_fail (err, errno, "open the exec fifo");
-  if (mr_write_all (fd, "0", 1) < 0)
-    return mr_fail (err, errno, "write to the exec fifo");
   close (s->fifo_fd);
   s->fifo_fd = -1;
+  ret = mr_hooks_run (s->cfg->hooks, "startContainer", s->hook_state, err);
+  if (ret < 0)
+    answer = mr_xasprintf ("E%.*s", PIPE_BUF - 2, (*err)->msg);
+  if (mr_write_all (fd, answer ? answer : "0", answer ? strlen (answer) : 1) < 0 && ret == 0)
+    return mr_fail (err, errno, "write to the exec fifo");
+  /* start reports the hook's failure; the init just ends. */
+  if (ret < 0)
+    _exit (1);
   return 0;
 }
 
@@ -195,15 +211,46 @@ close_unpassed_preserved (struct spawn *s)
       close (3 + i);
 }
 
+/* Waits for the parent's go; it carries the state JSON when the init has
+ * hooks of its own to run. */
+static int
+read_go (struct spawn *s)
+{
+  ssize_t size, n;
+  char *buf;
+
+  do
+    size = recv (s->sync_fd, NULL, 0, MSG_PEEK | MSG_TRUNC);
+  while (size < 0 && errno == EINTR);
+  if (size < 1)
+    return -1;
+  buf = mr_xmalloc ((size_t) size + 1);
+  do
+    n = recv (s->sync_fd, buf, (size_t) size, 0);
+  while (n < 0 && errno == EINTR);
+  if (n != size || buf[0] != SYNC_GO)
+    {
+      free (buf);
+      return -1;
+    }
+  buf[n] = '\0';
+  if (n > 1)
+    {
+      memmove (buf, buf + 1, (size_t) n);
+      s->hook_state = buf;
+    }
+  else
+    free (buf);
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 child_main (struct spawn *s)
 {
   cleanup_error mr_error *err = NULL;
   cleanup_free char *exe = NULL;
   const struct mr_process *proc = &s->cfg->process;
-  char go = 0;
   char ready = SYNC_READY;
-  ssize_t n;
 
   /* Until it execs, the init runs the runtime's binary inside the
    * container's namespaces: other processes there must not reach it
@@ -215,13 +262,14 @@ child_main (struct spawn *s)
     close (s->lock_fd);
   s->lock_fd = -1;
 
-  do
-    n = read (s->sync_fd, &go, 1);
-  while (n < 0 && errno == EINTR);
-  if (n != 1 || go != SYNC_GO)
+  if (read_go (s) < 0)
     _exit (1);
 
   if (mr_plugins_run (&s->plugins, &s->c, MR_STAGE (child_rootfs), &err) < 0)
+    child_fail (s, err);
+  /* In the container's namespaces, before the root moves: the hook's path
+   * still resolves in the runtime's view of the filesystem. */
+  if (mr_hooks_run (s->cfg->hooks, "createContainer", s->hook_state, &err) < 0)
     child_fail (s, err);
   if (switch_root (s, &err) < 0)
     child_fail (s, err);
@@ -279,6 +327,7 @@ child_main (struct spawn *s)
       dprintf (STDERR_FILENO, "modrun: config.json: process is required to start the container\n");
       _exit (1);
     }
+
   /* With no_new_privs the filter goes in last, so that the runtime makes as
    * few syscalls as possible under it. */
   if (proc->no_new_privileges
@@ -470,11 +519,46 @@ wait_child_ready (struct spawn *s, mr_error **err)
     }
 }
 
+/* prestart and createRuntime: in the runtime's namespaces, once the
+ * container's namespaces and cgroups exist, before its root is built. */
+static int
+run_runtime_hooks (struct spawn *s, mr_error **err)
+{
+  cleanup_free char *text = NULL;
+  int ret;
+
+  if (!mr_hooks_have (s->cfg->hooks, "prestart") && !mr_hooks_have (s->cfg->hooks, "createRuntime"))
+    return 0;
+  text = hook_state_text (s, MR_STATUS_CREATING);
+  ret = mr_hooks_run (s->cfg->hooks, "prestart", text, err);
+  if (ret < 0)
+    return ret;
+  return mr_hooks_run (s->cfg->hooks, "createRuntime", text, err);
+}
+
+static int
+send_go (struct spawn *s)
+{
+  cleanup_free char *msg = NULL;
+  size_t len = 1;
+
+  if (mr_hooks_have (s->cfg->hooks, "createContainer")
+      || mr_hooks_have (s->cfg->hooks, "startContainer"))
+    {
+      cleanup_free char *text = hook_state_text (s, MR_STATUS_CREATING);
+
+      msg = mr_xasprintf ("%c%s", SYNC_GO, text);
+      len = strlen (msg);
+    }
+  else
+    msg = mr_xasprintf ("%c", SYNC_GO);
+  return send (s->sync_fd, msg, len, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
 static int
 spawn_init (struct spawn *s, mr_error **err)
 {
   int sv[2];
-  char go = SYNC_GO;
   int ret;
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
@@ -505,7 +589,11 @@ spawn_init (struct spawn *s, mr_error **err)
   ret = mr_plugins_run (&s->plugins, &s->c, MR_STAGE (parent_after_clone), err);
   if (ret < 0)
     return ret;
-  if (send (s->sync_fd, &go, 1, MSG_NOSIGNAL) < 0)
+  ret = run_runtime_hooks (s, err);
+  if (ret < 0)
+    return ret;
+  ret = send_go (s);
+  if (ret < 0)
     return describe_child_exit (s, err);
   return wait_child_ready (s, err);
 }
@@ -519,6 +607,8 @@ write_pid_file (const char *path, pid_t pid, mr_error **err)
   return mr_write_file_atomic (path, buf, (size_t) len, 0644, err);
 }
 
+static void fill_state (struct spawn *s, struct mr_state *st);
+
 /* Writes state.json: first with no init (pid 0) right after the state
  * directory is made, so that a create killed part way leaves a container
  * that `delete` can clean up, then with the init once it is ready. */
@@ -530,23 +620,39 @@ record_state (struct spawn *s, mr_error **err)
   cleanup_free char *plugins = mr_plugins_names (&s->plugins);
   int ret;
 
-  st.id = (char *) s->c.id;
-  st.pid = s->pid;
-  st.start_time = s->pid > 0 ? mr_proc_start_time (s->pid, NULL) : 0;
-  st.bundle = (char *) s->opts->bundle;
-  st.rootfs = s->cfg->rootfs;
+  fill_state (s, &st);
   st.created = created;
-  st.owner = (char *) "";
   st.plugins = plugins;
-  st.oci_version = s->cfg->oci_version;
-  st.options = s->c.options;
-  st.annotations = (modrun_json *) s->cfg->annotations;
   ret = mr_state_save (s->state_dir, &st, err);
   if (ret < 0)
     return ret;
   if (s->opts->pid_file && s->pid > 0)
     return write_pid_file (s->opts->pid_file, s->pid, err);
   return 0;
+}
+
+static void
+fill_state (struct spawn *s, struct mr_state *st)
+{
+  st->id = (char *) s->c.id;
+  st->pid = s->pid;
+  st->start_time = s->pid > 0 ? mr_proc_start_time (s->pid, NULL) : 0;
+  st->bundle = (char *) s->opts->bundle;
+  st->rootfs = s->cfg->rootfs;
+  st->owner = (char *) "";
+  st->oci_version = s->cfg->oci_version;
+  st->options = s->c.options;
+  st->annotations = (modrun_json *) s->cfg->annotations;
+}
+
+/* The state hooks read on stdin. */
+static char *
+hook_state_text (struct spawn *s, enum mr_status status)
+{
+  struct mr_state st = { 0 };
+
+  fill_state (s, &st);
+  return mr_state_text (&st, status);
 }
 
 /* Undoes a create that failed part way: the init, the plugins' work and
@@ -681,6 +787,12 @@ run_foreground (struct spawn *s, mr_error **err)
       mr_log (MODRUN_LOG_WARNING, "%s", derr->msg);
       mr_error_free (derr);
       derr = NULL;
+    }
+  if (mr_hooks_have (s->cfg->hooks, "poststart"))
+    {
+      cleanup_free char *text = hook_state_text (s, MR_STATUS_RUNNING);
+
+      mr_hooks_run_warn (s->cfg->hooks, "poststart", text);
     }
 
   code = wait_foreground (pid, s->master_fd, err);

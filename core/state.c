@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -365,7 +366,7 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
   cleanup_close int pidfd = -1;
   cleanup_close int fifo = -1;
   struct pollfd fds[2];
-  char byte = 0;
+  char buf[PIPE_BUF + 1];
   ssize_t n;
 
   pidfd = open_init_pidfd (st, err);
@@ -407,8 +408,10 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
                            (int)st->pid);
     }
 
+  /* The init writes "0" when it goes on to exec, or "E" and a message (in
+   * one write, under PIPE_BUF) when a startContainer hook failed. */
   do
-    n = read (fifo, &byte, 1);
+    n = read (fifo, buf, sizeof (buf) - 1);
   while (n < 0 && errno == EINTR);
   if (n < 0)
     return mr_fail (err, errno, "read exec fifo `%s`", path);
@@ -417,5 +420,24 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
                        st->id);
   if (unlink (path) < 0 && errno != ENOENT)
     return mr_fail (err, errno, "unlink exec fifo `%s`", path);
+  if (buf[0] == 'E')
+    {
+      buf[n] = '\0';
+      return fail_plain (err, EIO, "%s: %s", st->id, buf + 1);
+    }
   return 0;
+}
+
+char *
+mr_state_text (const struct mr_state *st, enum mr_status status)
+{
+  cleanup_error mr_error *err = NULL;
+  modrun_json *j = mr_state_to_json (st, status);
+  char *text = NULL;
+  size_t len = 0;
+
+  if (mr_json_serialize (j, 0, &text, &len, &err) < 0)
+    text = mr_xstrdup ("{}");
+  mr_json_free (j);
+  return text;
 }

@@ -58,6 +58,8 @@ const char *mr_status_name (enum mr_status s);
 /* The spec's state document (ociVersion, id, status, pid, bundle,
  * annotations) plus runc's rootfs, created and owner. */
 modrun_json *mr_state_to_json (const struct mr_state *st, enum mr_status status);
+/* The same, as compact JSON text (what hooks read on stdin); malloc'ed. */
+char *mr_state_text (const struct mr_state *st, enum mr_status status);
 
 
 
