@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -804,6 +806,71 @@ run_foreground (struct spawn *s, mr_error **err)
   return code;
 }
 
+/* True when config.json joins a PID namespace by path: its processes can
+ * see the init while it still runs the runtime's binary. */
+static int
+joins_pid_namespace (const modrun_json *config)
+{
+  const modrun_json *nss = modrun_json_path (config, "linux.namespaces");
+  uint32_t i;
+
+  for (i = 0; nss && nss->type == MODRUN_JSON_ARRAY && i < nss->count; i++)
+    {
+      const modrun_json *t = modrun_json_get (nss->items[i], "type");
+      const modrun_json *p = modrun_json_get (nss->items[i], "path");
+
+      if (t && t->type == MODRUN_JSON_STRING && strcmp (t->string, "pid") == 0 && p
+          && p->type == MODRUN_JSON_STRING && p->length > 0)
+        return 1;
+    }
+  return 0;
+}
+
+/* A process of the joined PID namespace could open /proc/INIT/exe and,
+ * once the init has exec'd, write through it into the runtime's binary on
+ * the host. Before that can happen, the runtime runs itself again from a
+ * sealed, unwritable in-memory copy, with the same arguments. Returns only
+ * on failure, or when it already runs from such a copy. */
+static int
+reexec_from_sealed_copy (mr_error **err)
+{
+  char exe[PATH_MAX];
+  cleanup_free char *cmdline = NULL;
+  cleanup_close int src = -1, mfd = -1;
+  char **argv;
+  size_t len = 0, n = 0, i;
+  ssize_t l;
+  struct stat stb;
+  off_t off = 0;
+
+  l = readlink ("/proc/self/exe", exe, sizeof (exe) - 1);
+  if (l > 0 && strncmp (exe, "/memfd:", 7) == 0)
+    return 0;
+  if (mr_read_file ("/proc/self/cmdline", &cmdline, &len, err) < 0)
+    return -EIO;
+  src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
+  if (src < 0 || fstat (src, &stb) < 0)
+    return mr_fail (err, errno, "open the runtime's own binary");
+  mfd = (int) syscall (SYS_memfd_create, "modrun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+  if (mfd < 0)
+    return mr_fail (err, errno, "memfd_create");
+  while (off < stb.st_size)
+    if (sendfile (mfd, src, &off, (size_t) (stb.st_size - off)) <= 0)
+      return mr_fail (err, errno, "copy the runtime's binary to memory");
+  if (fcntl (mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
+    return mr_fail (err, errno, "seal the runtime's copy");
+
+  for (i = 0; i < len; i++)
+    if (cmdline[i] == '\0')
+      n++;
+  argv = mr_xzalloc ((n + 1) * sizeof (char *));
+  for (i = 0, n = 0; i < len; i += strlen (cmdline + i) + 1)
+    argv[n++] = cmdline + i;
+  fexecve (mfd, argv, environ);
+  free (argv);
+  return mr_fail (err, errno, "run the runtime's sealed copy");
+}
+
 int
 mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **err)
 {
@@ -822,6 +889,12 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
   ret = check_options (&s, err);
   if (ret < 0)
     goto out;
+  if (joins_pid_namespace (s.cfg->tree))
+    {
+      ret = reexec_from_sealed_copy (err);
+      if (ret < 0)
+        goto out;
+    }
 
   mr_container_init (&s.c, &s.core);
   s.c.command = opts->foreground || opts->detach ? MODRUN_CMD_RUN : MODRUN_CMD_CREATE;

@@ -6,7 +6,7 @@
 # one line, exit status 1 and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 54
+plan 55
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -139,9 +139,16 @@ if [ -n "$holder" ] && echo "0 300000 65536" >"/proc/$holder_parent/uid_map" &&
   assert_match "$RUN_STDOUT" "^uid: 0( |$)" "it is uid 0 in the joined user namespace"
   assert_eq "$(field "$RUN_STDOUT" net.ipv4.ip_forward)" 1 \
     "the sysctl is set in its new network namespace"
+  # While it waits for start, the init is visible to the joined namespace's
+  # processes: it must not run from the runtime's file on the host.
+  $MODRUN create --bundle "$BUNDLE" n4c >/dev/null 2>&1
+  n4c=$(ctr_pid n4c)
+  assert_match "$(readlink "/proc/$n4c/exe" 2>&1)" "^/memfd:" \
+    "an init visible to a joined PID namespace runs from a sealed copy, not the host binary"
+  $MODRUN delete --force n4c >/dev/null 2>&1
 else
   fail "a user and PID namespace to join were made"
-  skip "no namespaces to join" 3
+  skip "no namespaces to join" 4
 fi
 # As the init of its PID namespace, the holder ignores what it has no
 # handler for, SIGTERM included.
