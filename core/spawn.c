@@ -531,7 +531,9 @@ run_runtime_hooks (struct spawn *s, mr_error **err)
 
   if (!mr_hooks_have (s->cfg->hooks, "prestart") && !mr_hooks_have (s->cfg->hooks, "createRuntime"))
     return 0;
-  text = hook_state_text (s, MR_STATUS_CREATING);
+  /* The hooks of create see the container as it will be when create
+   * returns ("created"), as the conformance suite and crun have it. */
+  text = hook_state_text (s, MR_STATUS_CREATED);
   ret = mr_hooks_run (s->cfg->hooks, "prestart", text, err);
   if (ret < 0)
     return ret;
@@ -547,7 +549,7 @@ send_go (struct spawn *s)
   if (mr_hooks_have (s->cfg->hooks, "createContainer")
       || mr_hooks_have (s->cfg->hooks, "startContainer"))
     {
-      cleanup_free char *text = hook_state_text (s, MR_STATUS_CREATING);
+      cleanup_free char *text = hook_state_text (s, MR_STATUS_CREATED);
 
       msg = mr_xasprintf ("%c%s", SYNC_GO, text);
       len = strlen (msg);
