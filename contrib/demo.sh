@@ -26,6 +26,7 @@ cleanup() {
     [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} + 2>/dev/null
   done
   rm -rf "$bundle"
+  rmdir /run/modrun-demo 2>/dev/null || true
 }
 trap cleanup EXIT
 

@@ -1120,6 +1120,8 @@ apply_global_opts (const struct args *a, struct mr_runtime *rt, char **root, int
         case OPT_ROOT:
           free (*root);
           *root = NULL;
+          if (*p->value == '\0')
+            return mr_fail (err, 0, "--root: expected a directory, got an empty string");
           ret = absolute_path (p->value, root, err);
           if (ret < 0)
             return ret;

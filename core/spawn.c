@@ -187,7 +187,8 @@ wait_for_start (struct spawn *s, mr_error **err)
   snprintf (path, sizeof (path), "/proc/self/fd/%d", s->fifo_fd);
   fd = open (path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
-    return mr_fail (err, errno, "open the exec fifo");
+    return mr_fail (err, errno,
+                    "open the exec fifo through %s (the container needs /proc mounted)", path);
   close (s->fifo_fd);
   s->fifo_fd = -1;
   ret = mr_hooks_run (s->cfg->hooks, "startContainer", s->hook_state, err);

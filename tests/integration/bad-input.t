@@ -4,7 +4,7 @@
 # nothing left behind: no state, no cgroup, no mount, no process.
 . "$(dirname "$0")/lib.sh"
 
-plan 65
+plan 68
 
 B=$TEST_TMP/bundle
 
@@ -93,6 +93,9 @@ assert_match "$(cat "$TEST_TMP/err")" "signal.*99" "kill with signal 99: names i
 assert_eq "$(ctr_status dup)" created "an invalid signal leaves the container as it was"
 timeout 30 $MODRUN delete --force dup >/dev/null 2>&1
 assert_no_leftovers "after delete --force dup: nothing left behind"
+
+# 5b. An empty --root is no directory.
+refused "an empty --root" "--root: expected a directory" --root "" list
 
 # 6. Plugins.
 make_bundle "$B" bad
