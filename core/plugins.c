@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -77,6 +79,11 @@ concern_by_name (const char *s)
 
 /* Tried in this order when nothing chooses the cgroups backend. */
 static const char *const cgroups_candidates[] = { "cgroups-v2", "cgroups-v1", "cgroups-libcgroup" };
+/* The same, in the order to try them on a host whose /sys/fs/cgroup is not
+ * a cgroup2 mount (v1 or hybrid): only the probes decide, the order just
+ * spares a load and a probe that would fail on every create. */
+static const char *const cgroups_candidates_v1_host[]
+    = { "cgroups-v1", "cgroups-v2", "cgroups-libcgroup" };
 #define N_CGROUPS_CANDIDATES (sizeof (cgroups_candidates) / sizeof (cgroups_candidates[0]))
 
 /* Names and paths. */
@@ -1145,9 +1152,14 @@ choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
   bool found = false;
   size_t i;
 
+  struct statfs sfs;
+  const char *const *order = cgroups_candidates;
+
+  if (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type != CGROUP2_SUPER_MAGIC)
+    order = cgroups_candidates_v1_host;
   for (i = 0; i < N_CGROUPS_CANDIDATES; i++)
     {
-      const char *name = cgroups_candidates[i];
+      const char *name = order[i];
       cleanup_error mr_error *cerr = NULL;
       char *path = NULL;
       int fd, ret;

@@ -763,6 +763,28 @@ wait_foreground (pid_t pid, int master, mr_error **err)
   return exit_code_of (status);
 }
 
+/* delete, for a foreground run whose process has exited: the plugins that
+ * created the container are still loaded, so they destroy it directly. */
+static int
+destroy_after_run (struct spawn *s, mr_error **err)
+{
+  cleanup_free char *poststop = NULL;
+  cleanup_close int lock = mr_state_lock (s->state_dir, err);
+  int ret, rmret;
+
+  if (lock < 0)
+    return lock;
+  s->c.command = MODRUN_CMD_DELETE;
+  s->c.pid = 0;
+  ret = mr_plugins_destroy (&s->plugins, &s->c, err);
+  if (mr_hooks_have (s->cfg->hooks, "poststop"))
+    poststop = hook_state_text (s, MR_STATUS_STOPPED);
+  rmret = mr_rm_rf (s->state_dir, ret < 0 ? NULL : err);
+  if (poststop != NULL)
+    mr_hooks_run_warn (s->cfg->hooks, "poststop", poststop);
+  return ret < 0 ? ret : rmret;
+}
+
 static int
 run_foreground (struct spawn *s, mr_error **err)
 {
@@ -804,7 +826,7 @@ run_foreground (struct spawn *s, mr_error **err)
   s->pid = 0;
   if (code < 0)
     return code;
-  if (!s->opts->keep && mr_destroy_container (s->rt, s->c.id, &derr) < 0)
+  if (!s->opts->keep && destroy_after_run (s, &derr) < 0)
     mr_log (MODRUN_LOG_WARNING, "delete after exit: %s", derr->msg);
   return code;
 }
