@@ -71,35 +71,46 @@ jq --arg cg "/$parent/c" '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] 
 mv "$bundle/config.json.new" "$bundle/config.json"
 
 
-# bench NAME BINARY: prints NAME and the sorted per-run milliseconds.
-bench() {
-  local name=$1 bin=$2 i t0 t1 root=$work/root-$1
-  local -a times=()
+# warm NAME BINARY: one run, not counted; fails when the runtime cannot run.
+warm() {
+  local name=$1 bin=$2 root=$work/root-$1
   mkdir -p "$root"
-  # One warm-up run, not counted.
   "$bin" --root "$root" run --bundle "$bundle" "w-$name" >/dev/null 2>&1 || {
     echo "$name: run failed:" >&2
     "$bin" --root "$root" run --bundle "$bundle" "w2-$name" >&2 || true
     return 1
   }
-  for ((i = 0; i < n; i++)); do
-    t0=${EPOCHREALTIME/./}
-    "$bin" --root "$root" run --bundle "$bundle" "b-$name-$i" >/dev/null 2>&1
-    t1=${EPOCHREALTIME/./}
-    times+=($((t1 - t0)))
-  done
-  printf '%s\n' "${times[@]}" | sort -n > "$work/$name.times"
+}
+
+# once NAME BINARY I: one timed run, its microseconds appended to NAME's list.
+once() {
+  local name=$1 bin=$2 i=$3 t0 t1
+  t0=${EPOCHREALTIME/./}
+  "$bin" --root "$work/root-$name" run --bundle "$bundle" "b-$name-$i" >/dev/null 2>&1
+  t1=${EPOCHREALTIME/./}
+  echo $((t1 - t0)) >> "$work/$name.raw"
 }
 
 median_us() { awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$1"; }
 p90_us() { awk '{a[NR]=$1} END {i=int(NR*0.9); if (i<1) i=1; print a[i]}' "$1"; }
 
-declare -a names=()
-bench modrun "$modrun" && names+=(modrun)
+declare -a names=() bins=()
+warm modrun "$modrun" && names+=(modrun) && bins+=("$modrun")
 for rt in crun runc; do
-  if command -v "$rt" >/dev/null; then
-    bench "$rt" "$(command -v "$rt")" && names+=("$rt")
+  if command -v "$rt" >/dev/null && warm "$rt" "$(command -v "$rt")"; then
+    names+=("$rt")
+    bins+=("$(command -v "$rt")")
   fi
+done
+# Interleaved, so that whatever else the machine does weighs on every
+# runtime alike.
+for ((i = 0; i < n; i++)); do
+  for ((k = 0; k < ${#names[@]}; k++)); do
+    once "${names[k]}" "${bins[k]}" "$i"
+  done
+done
+for name in "${names[@]}"; do
+  sort -n "$work/$name.raw" > "$work/$name.times"
 done
 
 echo "startup: $n sequential foreground runs of /bin/true, same bundle, $(nproc) cores"
