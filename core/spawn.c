@@ -142,35 +142,13 @@ switch_root (struct spawn *s, mr_error **err)
   return 0;
 }
 
+/* The pty master goes to the console socket, or back to a foreground
+ * `run` over the sync socket: a message that carries a descriptor is the
+ * master, whatever its bytes. */
 static int
 send_master (struct spawn *s, int master, mr_error **err)
 {
-  char tag = SYNC_MASTER;
-  struct iovec iov = { .iov_base = &tag, .iov_len = 1 };
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr msg = { 0 };
-  struct cmsghdr *cm;
-
-  if (s->console_fd >= 0)
-    return mr_send_fd (s->console_fd, master, err);
-
-  memset (&u, 0, sizeof (u));
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = u.buf;
-  msg.msg_controllen = sizeof (u.buf);
-  cm = CMSG_FIRSTHDR (&msg);
-  cm->cmsg_level = SOL_SOCKET;
-  cm->cmsg_type = SCM_RIGHTS;
-  cm->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (cm), &master, sizeof (int));
-  if (sendmsg (s->sync_fd, &msg, MSG_NOSIGNAL) < 0)
-    return mr_fail (err, errno, "send the terminal to modrun");
-  return 0;
+  return mr_send_fd (s->console_fd >= 0 ? s->console_fd : s->sync_fd, master, err);
 }
 
 /* Blocks until `start` opens the exec fifo; runs the startContainer hooks
@@ -503,6 +481,8 @@ wait_child_ready (struct spawn *s, mr_error **err)
       ret = recv_sync (s, &tag, msg, sizeof (msg), &fd);
       if (ret < 0)
         return describe_child_exit (s, err);
+      if (fd >= 0)
+        tag = SYNC_MASTER;
       switch (tag)
         {
         case SYNC_READY:
