@@ -75,8 +75,7 @@ example_validate (struct modrun_container *c, void **data)
     return ret;
   if (greeting != NULL && (strlen (greeting) > EXAMPLE_GREETING_MAX || strchr (greeting, '\n')))
     return svc->error (c, 0,
-                       "annotations." EXAMPLE_ANNOTATION
-                       ": expected one line of at most %d bytes",
+                       "annotations." EXAMPLE_ANNOTATION ": expected one line of at most %d bytes",
                        EXAMPLE_GREETING_MAX);
 
   ret = svc->get_object (c, c->config, "", "root", &root);
