@@ -100,7 +100,30 @@ has (const mr_error *err, const char *want)
   return found;
 }
 
-/* Loading by path: each broken plugin is refused with one line naming it. */
+/* Whether file PATH is mapped into this process: a plugin refused or
+ * unloaded must leave nothing of it loaded. */
+static int
+mapped (const char *path)
+{
+  cleanup_free char *maps = NULL;
+  cleanup_error mr_error *err = NULL;
+  size_t len = strlen (path);
+  char *line, *save = NULL;
+
+  if (mr_read_file ("/proc/self/maps", &maps, NULL, &err) < 0)
+    return 1;
+  for (line = strtok_r (maps, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      size_t n = strlen (line);
+
+      if (n >= len && strcmp (line + n - len, path) == 0)
+        return 1;
+    }
+  return 0;
+}
+
+/* Loading by path: each broken plugin is refused with one line naming it,
+ * and nothing of it stays loaded. */
 static void
 expect_refused (const char *sub, const char *name, const char *want, const char *what)
 {
@@ -113,6 +136,7 @@ expect_refused (const char *sub, const char *name, const char *want, const char 
   ret = mr_plugin_load (path, &p, &err);
   snprintf (quoted, sizeof (quoted), "plugin \"%s\"", name);
   ok (ret < 0 && has (err, want) && has (err, quoted) && one_line (err), "%s", what);
+  ok (!mapped (path), "%s: nothing of it stays loaded", what);
   if (ret == 0)
     {
       struct mr_plugin_set set = { mr_xmalloc (sizeof (p)), 1 };
@@ -153,6 +177,14 @@ test_refused (void)
                   "a file not owned by root is refused");
   expect_refused ("opendir", "good", "is writable by others",
                   "a plugin in a world-writable directory is refused");
+  {
+    cleanup_free char *gw = mr_xasprintf ("directory %s/groupdir is writable by its group", dir);
+    cleanup_free char *nr
+        = mr_xasprintf ("directory %s/userdir is owned by uid 1000, not root", dir);
+
+    expect_refused ("groupdir", "good", gw, "a plugin in a group-writable directory is refused");
+    expect_refused ("userdir", "good", nr, "a plugin in a directory not owned by root is refused");
+  }
   expect_refused ("lib", "notelf", "cannot load: invalid ELF header",
                   "a file that is not a shared object is refused");
 
@@ -192,6 +224,7 @@ test_stages (void)
   list = mr_xasprintf ("%s,%s", old, good);
   ret = mr_plugins_load_list (list, &set, &err);
   ok (ret == 0 && set.n == 2, "good and old-size plugins load");
+  ok (mapped (good) && mapped (old), "loaded plugins show in /proc/self/maps");
   if (ret < 0)
     {
       printf ("#   %s\n", err->msg);
@@ -239,6 +272,7 @@ test_stages (void)
   mr_plugins_unload (&again);
   mr_plugins_unload (&set);
   ok (set.n == 0 && set.items == NULL, "unload empties the set");
+  ok (!mapped (good) && !mapped (old), "unloaded plugins whose stages failed are not left loaded");
   mr_plugins_unload (&set);
 
   /* The same file twice: each copy stays usable when the other goes. */
@@ -376,6 +410,13 @@ test_selection (void)
              "a failing probe names the plugin");
   like_pick ("extra=crashy", NULL, "plugin \"crashy\": probe crashed (Segmentation fault)",
              "a crashing probe is an error");
+  {
+    cleanup_free char *crashy = path_of ("sel", "crashy");
+    cleanup_free char *probefail = path_of ("sel", "probefail");
+
+    ok (!mapped (crashy) && !mapped (probefail),
+        "plugins whose probe crashed or failed are not left loaded");
+  }
   is_pick ("seccomp=seccomp-x", NULL, "namespaces,cgroups-v1,mounts,seccomp-x",
            "a seccomp plugin without a config");
   is_pick ("seccomp=seccomp-x", "{}", "namespaces,cgroups-v1,mounts",
@@ -593,7 +634,7 @@ static int
 setup (void)
 {
   char sub[256];
-  static const char *const subs[] = { "lib", "sel", "opendir" };
+  static const char *const subs[] = { "lib", "sel", "opendir", "groupdir", "userdir" };
   size_t i;
 
   if (mkdtemp (dir) == NULL || chmod (dir, 0755) < 0)
@@ -606,7 +647,15 @@ setup (void)
     }
   snprintf (sub, sizeof (sub), "%s/opendir", dir);
   if (build ("lib", "good", NULL) < 0 || build ("opendir", "good", NULL) < 0
-      || chmod (sub, 0777) < 0 || build ("lib", "badmagic", "-DP_MAGIC=0xdeadbeef", NULL) < 0
+      || chmod (sub, 0777) < 0)
+    return -1;
+  snprintf (sub, sizeof (sub), "%s/groupdir", dir);
+  if (build ("groupdir", "good", NULL) < 0 || chmod (sub, 0775) < 0)
+    return -1;
+  snprintf (sub, sizeof (sub), "%s/userdir", dir);
+  if (build ("userdir", "good", NULL) < 0 || chown (sub, 1000, 1000) < 0)
+    return -1;
+  if (build ("lib", "badmagic", "-DP_MAGIC=0xdeadbeef", NULL) < 0
       || build ("lib", "newminor", "-DP_MINOR=MODRUN_ABI_MINOR+1", NULL) < 0
       || build ("lib", "othermajor", "-DP_MAJOR=MODRUN_ABI_MAJOR+1", NULL) < 0
       || build ("lib", "noentry", "-DP_NO_ENTRY", NULL) < 0
