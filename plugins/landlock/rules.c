@@ -140,22 +140,31 @@ put_utf8 (char *o, unsigned cp)
 }
 
 /* A \uXXXX escape at the reader (past the backslash and 'u'), surrogate
- * pairs joined. */
+ * pairs joined. Errors point at ESC, the backslash. */
 static int
-read_code_point (struct reader *r, unsigned *out)
+read_code_point (struct reader *r, const char *esc, unsigned *out)
 {
   unsigned hi, lo;
 
   if (hex4 (r->p, &hi) < 0)
-    return syntax_error (r, "four hexadecimal digits after \\u");
+    {
+      r->p = esc;
+      return syntax_error (r, "four hexadecimal digits after \\u");
+    }
   r->p += 4;
   if (hi >= 0xdc00 && hi <= 0xdfff)
-    return syntax_error (r, "a high surrogate before this low one");
+    {
+      r->p = esc;
+      return syntax_error (r, "a high surrogate before this low one");
+    }
   if (hi >= 0xd800 && hi <= 0xdbff)
     {
       if (r->p[0] != '\\' || r->p[1] != 'u' || hex4 (r->p + 2, &lo) < 0 || lo < 0xdc00
           || lo > 0xdfff)
-        return syntax_error (r, "a low surrogate (\\uDC00 to \\uDFFF)");
+        {
+          r->p = esc;
+          return syntax_error (r, "a low surrogate (\\uDC00 to \\uDFFF)");
+        }
       r->p += 6;
       hi = 0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00);
     }
@@ -170,7 +179,7 @@ static int
 read_string (struct reader *r, char **out)
 {
   ll_cleanup_free char *buf = NULL;
-  const char *end;
+  const char *end, *esc;
   size_t len = 0;
   unsigned cp = 0;
   int ret;
@@ -198,6 +207,7 @@ read_string (struct reader *r, char **out)
           buf[len++] = (char)ch;
           continue;
         }
+      esc = r->p - 1;
       ch = (unsigned char)*r->p++;
       switch (ch)
         {
@@ -222,13 +232,13 @@ read_string (struct reader *r, char **out)
           buf[len++] = '\t';
           break;
         case 'u':
-          ret = read_code_point (r, &cp);
+          ret = read_code_point (r, esc, &cp);
           if (ret < 0)
             return ret;
           len += put_utf8 (buf + len, cp);
           break;
         default:
-          r->p--;
+          r->p = esc;
           return syntax_error (r, "an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
         }
     }
