@@ -66,7 +66,7 @@ int mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *
                             mr_error **err);
 /* The same for the plugins whose concern is in CONCERNS, a mask of
  * MR_CONCERN_BIT values. */
-#define MR_CONCERN_BIT(concern) (1u << (concern))
+#define MR_CONCERN_BIT(concern) ((concern) < 32 ? 1u << (concern) : 0u)
 int mr_plugins_run_concerns (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
                              const char *stage, uint32_t concerns, mr_error **err);
 /* Destroy in reverse order; every plugin runs even when one fails; the
