@@ -9,7 +9,7 @@
 # and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 75
+plan 78
 
 B=$TEST_TMP/bundle
 ANN=run.modrun.landlock
@@ -31,6 +31,8 @@ ll_bundle ()
 {
   make_bundle "$B"
   cfg --arg cmd "$2" '.root.readonly = false | .process.args = ["/bin/sh", "-c", $cmd]'
+  # A directory anyone may write to, outside /tmp: only Landlock denies it.
+  mkdir -m 1777 "$B/rootfs/pub"
   if [ "$1" != - ]; then
     cfg --arg a "$ANN" --arg r "$1" '.annotations[$a] = $r'
   fi
@@ -59,6 +61,7 @@ refused ()
 probe='echo "tmp: $(mrtest write /tmp/f hello)"
        echo "etc: $(mrtest write /etc/f x 2>&1)"
        echo "root: $(mrtest write /f x 2>&1)"
+       echo "pub: $(mrtest write /pub/f x 2>&1)"
        echo "mkdir: $(mkdir /newdir 2>&1 && echo ok)"
        echo "read: $(mrtest cat /etc/passwd | head -n 1)"
        echo "readback: $(mrtest cat /tmp/f)"'
@@ -71,6 +74,8 @@ assert_eq "$(field "$RUN_STDOUT" tmp)" ok "a write beneath a read_write path wor
 assert_eq "$(field "$RUN_STDOUT" readback)" hello "and reads back"
 assert_eq "$(field "$RUN_STDOUT" etc)" "error: EACCES" "a write to /etc fails with EACCES"
 assert_eq "$(field "$RUN_STDOUT" root)" "error: EACCES" "a write to / fails with EACCES"
+assert_eq "$(field "$RUN_STDOUT" pub)" "error: EACCES" \
+  "a write to a world-writable directory outside the rules fails with EACCES"
 assert_match "$(field "$RUN_STDOUT" mkdir)" "Permission denied" "mkdir / fails with EACCES"
 assert_eq "$(field "$RUN_STDOUT" read)" "root:x:0:0:root:/root:/bin/sh" \
   "a read beneath a read_only path works"
@@ -82,8 +87,8 @@ ok $? "the denied writes left no file in the rootfs"
 # above are Landlock's, not the rootfs's.
 ll_bundle - "$probe"
 run_ctr plain
-assert_eq "$(field "$RUN_STDOUT" etc) $(field "$RUN_STDOUT" root) $(field "$RUN_STDOUT" mkdir)" \
-  "ok ok ok" "without the annotation the same writes work"
+assert_eq "$(field "$RUN_STDOUT" etc) $(field "$RUN_STDOUT" root) $(field "$RUN_STDOUT" pub) \
+$(field "$RUN_STDOUT" mkdir)" "ok ok ok ok" "without the annotation the same writes work"
 
 # 2. Reads outside every rule. A rule on a file grants that file only.
 ll_bundle '{"read_only": ["/bin", "/etc/passwd"], "read_write": ["/tmp"]}' \
@@ -205,9 +210,28 @@ cfg '.process.noNewPrivileges = false
      | .process.capabilities |= map_values(. + ["CAP_SYS_ADMIN"])'
 run_ctr sysadmin
 assert_eq "$RUN_STATUS" 0 "with CAP_SYS_ADMIN and no no_new_privs it runs" || diag "$RUN_STDERR"
-assert_eq "$(field "$RUN_STDOUT" etc) $(field "$RUN_STDOUT" tmp)" "error: EACCES ok" \
+assert_eq "$(field "$RUN_STDOUT" pub) $(field "$RUN_STDOUT" tmp)" "error: EACCES ok" \
   "and the rules apply"
 assert_match "$RUN_STDOUT" "NoNewPrivs:[[:space:]]+0" "no_new_privs stays unset"
+
+# A process of another user, and one in a user namespace, restrict
+# themselves the same way.
+ll_bundle '{"read_only": ["/"], "read_write": ["/tmp"]}' "$probe; id -u"
+cfg '.process.user = {uid: 1000, gid: 1000}'
+run_ctr user
+assert_eq "$(field "$RUN_STDOUT" tmp) $(field "$RUN_STDOUT" pub) $(tail -n 1 <<<"$RUN_STDOUT")" \
+  "ok error: EACCES 1000" "a process of uid 1000 is restricted" || diag "$RUN_STDERR"
+
+chmod 0711 "$TEST_TMP"
+ll_bundle '{"read_only": ["/"], "read_write": ["/tmp"]}' "$probe"
+cfg '.linux.namespaces += [{"type": "user"}]
+     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+chown -R 100000:100000 "$B/rootfs/tmp"
+run_ctr userns
+assert_eq "$(field "$RUN_STDOUT" tmp) $(field "$RUN_STDOUT" pub)" "ok error: EACCES" \
+  "a process in a new user namespace is restricted" || diag "$RUN_STDERR"
 
 # 9. With a seccomp filter too: Landlock goes in first, then the filter.
 ll_bundle '{"read_only": ["/"], "read_write": ["/tmp"]}' \
