@@ -236,8 +236,8 @@ features_wants (bool landlock)
 
   add_or_die (add_or_die (wants, "linux", MODRUN_JSON_OBJECT), "seccomp", MODRUN_JSON_OBJECT);
   if (landlock)
-    mr_json_add_string (add_or_die (wants, "annotations", MODRUN_JSON_OBJECT),
-                        ANNOTATION_LANDLOCK, "{}");
+    mr_json_add_string (add_or_die (wants, "annotations", MODRUN_JSON_OBJECT), ANNOTATION_LANDLOCK,
+                        "{}");
   return wants;
 }
 
@@ -254,8 +254,7 @@ features_plugins (struct mr_runtime *rt, struct mr_plugin_set *set, mr_error **e
 
   if (mr_plugins_select (rt->plugins, wants_all, set, &lerr) == 0)
     return 0;
-  mr_log (MODRUN_LOG_DEBUG, "features: no usable landlock plugin in the selection: %s",
-          lerr->msg);
+  mr_log (MODRUN_LOG_DEBUG, "features: no usable landlock plugin in the selection: %s", lerr->msg);
   if (mr_plugins_select (rt->plugins, wants, set, &serr) == 0)
     return 0;
   mr_log (MODRUN_LOG_DEBUG, "features: no seccomp plugin in the selection: %s", serr->msg);

@@ -33,7 +33,7 @@
 #define LL_FS_IOCTL_DEV (1ull << 15) /* ABI 5 */
 
 /* The rights a rule on a file that is not a directory may carry. */
-#define LL_FS_FILE_RIGHTS                                                                     \
+#define LL_FS_FILE_RIGHTS                                                                          \
   (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
 /* The newest Landlock ABI whose filesystem rights this plugin knows. */

@@ -265,8 +265,8 @@ check_path (struct reader *r, enum ll_kind kind, size_t i, const char *path)
   char shown[256];
 
   if (*path == '\0')
-    return r->c->svc->error (r->c, 0, "%s: %s[%zu]: the path is empty", WHERE,
-                             ll_kind_names[kind], i);
+    return r->c->svc->error (r->c, 0, "%s: %s[%zu]: the path is empty", WHERE, ll_kind_names[kind],
+                             i);
   ll_printable (shown, sizeof (shown), path);
   if (*path != '/')
     return r->c->svc->error (r->c, 0, "%s: %s[%zu]: \"%s\" is not an absolute path", WHERE,
@@ -381,8 +381,9 @@ read_document (struct reader *r, struct ll_rules *rules)
 
   skip_space (r);
   if (*r->p == '\0')
-    return r->c->svc->error (r->c, 0, "%s: empty, expected a JSON object such as "
-                                      "{\"read_only\": [\"/\"]}",
+    return r->c->svc->error (r->c, 0,
+                             "%s: empty, expected a JSON object such as "
+                             "{\"read_only\": [\"/\"]}",
                              WHERE);
   if (*r->p != '{')
     return wrong_type (r, "the document", "a JSON object of path lists");

@@ -40,8 +40,8 @@ add_path (struct modrun_container *c, int ruleset, uint64_t handled, enum ll_kin
   if (rule.allowed_access == 0)
     return 0;
   if (syscall (SYS_landlock_add_rule, ruleset, LANDLOCK_RULE_PATH_BENEATH, &rule, 0) < 0)
-    return c->svc->error (c, errno, "%s: %s: add the rule for \"%s\"", WHERE,
-                          ll_kind_names[kind], shown);
+    return c->svc->error (c, errno, "%s: %s: add the rule for \"%s\"", WHERE, ll_kind_names[kind],
+                          shown);
   c->svc->log (c, MODRUN_LOG_DEBUG, "landlock: %s: %s, rights 0x%llx", ll_kind_names[kind], shown,
                (unsigned long long)rule.allowed_access);
   return 0;
@@ -92,8 +92,9 @@ ll_ruleset_restrict (struct modrun_container *c, struct ll_data *d)
   if (syscall (SYS_landlock_restrict_self, d->ruleset_fd, 0) < 0)
     {
       if (errno == EPERM)
-        ret = c->svc->error (c, errno, "landlock_restrict_self: the process has neither "
-                                       "no_new_privs nor CAP_SYS_ADMIN");
+        ret = c->svc->error (c, errno,
+                             "landlock_restrict_self: the process has neither "
+                             "no_new_privs nor CAP_SYS_ADMIN");
       else
         ret = c->svc->error (c, errno, "landlock_restrict_self");
     }

@@ -59,11 +59,11 @@ test_abi (void)
   ok (ll_abi_from_probe (7, 0, &why) == 7 && why == NULL, "version 7 is ABI 7");
   ok (ll_abi_from_probe (1, 0, &why) == 1, "version 1 is ABI 1");
   ok (ll_abi_from_probe (-1, ENOSYS, &why) == 0 && why != NULL
-        && strstr (why, "built without it (CONFIG_SECURITY_LANDLOCK)") != NULL,
+          && strstr (why, "built without it (CONFIG_SECURITY_LANDLOCK)") != NULL,
       "ENOSYS: a kernel built without Landlock");
   why = NULL;
   ok (ll_abi_from_probe (-1, EOPNOTSUPP, &why) == 0 && why != NULL
-        && strstr (why, "not enabled (add landlock to the lsm= boot parameter)") != NULL,
+          && strstr (why, "not enabled (add landlock to the lsm= boot parameter)") != NULL,
       "EOPNOTSUPP: Landlock disabled at boot");
   why = NULL;
   ok (ll_abi_from_probe (0, 0, &why) == 0 && why != NULL, "no version at all is no Landlock");
@@ -99,23 +99,23 @@ test_rights (void)
       "without an execute list, execution is not handled");
 
   ok (ll_fs_allowed (LL_READ_ONLY, ll_fs_handled (5, true), true)
-        == (LL_FS_READ_FILE | LL_FS_READ_DIR),
+          == (LL_FS_READ_FILE | LL_FS_READ_DIR),
       "read_only on a directory: read files, list directories");
   ok (ll_fs_allowed (LL_READ_ONLY, ll_fs_handled (5, true), false) == LL_FS_READ_FILE,
       "read_only on a file: read it");
   ok (ll_fs_allowed (LL_READ_WRITE, ll_fs_handled (5, true), true)
-        == (ll_fs_handled (5, true) & ~LL_FS_EXECUTE),
+          == (ll_fs_handled (5, true) & ~LL_FS_EXECUTE),
       "read_write on a directory: everything but execute");
   ok (ll_fs_allowed (LL_READ_WRITE, ll_fs_handled (1, true), true) == (v1 & ~LL_FS_EXECUTE),
       "read_write under ABI 1: no right the kernel does not know");
   ok (ll_fs_allowed (LL_READ_WRITE, ll_fs_handled (5, true), false)
-        == (LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV),
+          == (LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV),
       "read_write on a file: the rights a file can take");
   ok (ll_fs_allowed (LL_EXECUTE, ll_fs_handled (5, true), true)
-        == (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR),
+          == (LL_FS_EXECUTE | LL_FS_READ_FILE | LL_FS_READ_DIR),
       "execute: read and execute");
   ok (ll_fs_allowed (LL_EXECUTE, ll_fs_handled (5, false), true)
-        == (LL_FS_READ_FILE | LL_FS_READ_DIR),
+          == (LL_FS_READ_FILE | LL_FS_READ_DIR),
       "execute, when execution is not handled: nothing the ruleset lacks");
 }
 
@@ -144,7 +144,7 @@ test_parse (void)
 
   msg = parse ("{\"read_only\": []}", &r);
   ok (msg == NULL && r != NULL && r->present[LL_READ_ONLY] && !r->present[LL_EXECUTE]
-        && r->n[LL_READ_ONLY] == 0,
+          && r->n[LL_READ_ONLY] == 0,
       "an empty list is present, an absent one is not");
   ll_rules_free (r);
   free (msg);
@@ -159,16 +159,21 @@ test_parse (void)
   refused ("[\"/\"]", A "the document: expected a JSON object of path lists, got array");
   refused ("true", A "the document: expected a JSON object of path lists, got boolean");
   refused ("read_only", A "not valid JSON at offset 0: expected a value");
-  refused ("{\"read_only\": [\"/\"]", A "not valid JSON at offset 19: expected ',' or '}' in an object");
+  refused ("{\"read_only\": [\"/\"]",
+           A "not valid JSON at offset 19: expected ',' or '}' in an object");
   refused ("{\"read_only\": [\"/\" \"/etc\"]}",
            A "not valid JSON at offset 19: expected ',' or ']' in an array");
-  refused ("{\"read_only\" [\"/\"]}", A "not valid JSON at offset 13: expected ':' after a member name");
+  refused ("{\"read_only\" [\"/\"]}",
+           A "not valid JSON at offset 13: expected ':' after a member name");
   refused ("{read_only: []}", A "not valid JSON at offset 1: expected a member name in quotes");
-  refused ("{\"read_only\": [\"/\"]} x", A "not valid JSON at offset 21: expected the end of the document");
-  refused ("{\"read_only\": [\"/\"],}", A "not valid JSON at offset 20: expected a member name in quotes");
+  refused ("{\"read_only\": [\"/\"]} x",
+           A "not valid JSON at offset 21: expected the end of the document");
+  refused ("{\"read_only\": [\"/\"],}",
+           A "not valid JSON at offset 20: expected a member name in quotes");
   refused ("{\"read_only\": [\"/tmp]}", A "not valid JSON at offset 22: expected a closing quote");
-  refused ("{\"read_only\": [\"/\\x\"]}",
-           A "not valid JSON at offset 17: expected an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
+  refused (
+      "{\"read_only\": [\"/\\x\"]}", A
+      "not valid JSON at offset 17: expected an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
   refused ("{\"read_only\": [\"/\\u12\"]}",
            A "not valid JSON at offset 17: expected four hexadecimal digits after \\u");
   refused ("{\"read_only\": [\"/\\udc00\"]}",
@@ -182,14 +187,16 @@ test_parse (void)
            A "unknown member \"write\", expected read_only, read_write or execute");
   refused ("{\"read_only\": [\"/\"], \"read_only\": [\"/tmp\"]}",
            A "member \"read_only\" is given twice");
-  refused ("{\"read_only\": \"/\"}", A "read_only: expected an array of absolute paths, got string");
+  refused ("{\"read_only\": \"/\"}",
+           A "read_only: expected an array of absolute paths, got string");
   refused ("{\"execute\": null}", A "execute: expected an array of absolute paths, got null");
   refused ("{\"read_write\": {}}", A "read_write: expected an array of absolute paths, got object");
   refused ("{\"read_only\": [\"/\", -1]}",
            A "read_only[1]: expected a string (an absolute path), got number");
   refused ("{\"read_only\": [[\"/\"]]}",
            A "read_only[0]: expected a string (an absolute path), got array");
-  refused ("{\"read_write\": [\"/tmp\", \"data\"]}", A "read_write[1]: \"data\" is not an absolute path");
+  refused ("{\"read_write\": [\"/tmp\", \"data\"]}",
+           A "read_write[1]: \"data\" is not an absolute path");
   refused ("{\"read_write\": [\"\"]}", A "read_write[0]: the path is empty");
   refused ("{\"execute\": [\"bin\\tx\"]}", A "execute[0]: \"bin?x\" is not an absolute path");
 #undef A
