@@ -36,9 +36,6 @@
 #define LL_FS_FILE_RIGHTS                                                                          \
   (LL_FS_EXECUTE | LL_FS_WRITE_FILE | LL_FS_READ_FILE | LL_FS_TRUNCATE | LL_FS_IOCTL_DEV)
 
-/* The newest Landlock ABI whose filesystem rights this plugin knows. */
-#define LL_ABI_KNOWN 5
-
 /* The lists of the annotation, in the order the rules are added. */
 enum ll_kind
 {
@@ -66,7 +63,7 @@ struct ll_data
   struct ll_rules *rules; /* NULL when the config has no annotation */
   bool loaded;            /* the annotation was looked for */
   int abi;                /* the kernel's Landlock ABI, once asked */
-  int ruleset_fd;         /* built in the container, restricted with before exec */
+  int ruleset_fd;         /* built in the container, enforced before exec; or -1 */
 };
 
 /* rules.c: parses TEXT, the annotation's value, into *OUT. On bad input,
