@@ -26,6 +26,7 @@
 #define OCI_VERSION_MAX "1.3.0"
 
 #define ANNOTATION_PLUGINS "run.modrun.plugins"
+#define ANNOTATION_LANDLOCK "run.modrun.landlock"
 #define ANNOTATION_VERSION "run.modrun.version"
 
 /* An error whose message says it all: ERRNUM is kept for callers that test
@@ -226,18 +227,34 @@ features_base (void)
   return doc;
 }
 
+/* A config that asks for seccomp and, with LANDLOCK, for Landlock rules:
+ * the selection adds the plugins that serve them only for such a config. */
+static modrun_json *
+features_wants (bool landlock)
+{
+  modrun_json *wants = mr_json_new (MODRUN_JSON_OBJECT);
+
+  add_or_die (add_or_die (wants, "linux", MODRUN_JSON_OBJECT), "seccomp", MODRUN_JSON_OBJECT);
+  if (landlock)
+    mr_json_add_string (add_or_die (wants, "annotations", MODRUN_JSON_OBJECT), ANNOTATION_LANDLOCK,
+                        "{}");
+  return wants;
+}
+
 /* The plugins features are gathered from: the default selection (with
- * --plugins, MODRUN_PLUGINS and the configuration file), and with a
- * seccomp plugin when one is usable, which the selection only adds for a
- * config that asks for seccomp. */
+ * --plugins, MODRUN_PLUGINS and the configuration file), with the seccomp
+ * and landlock plugins when they are usable. */
 static int
 features_plugins (struct mr_runtime *rt, struct mr_plugin_set *set, mr_error **err)
 {
-  cleanup_json modrun_json *wants = mr_json_new (MODRUN_JSON_OBJECT);
+  cleanup_json modrun_json *wants_all = features_wants (true);
+  cleanup_json modrun_json *wants = features_wants (false);
+  cleanup_error mr_error *lerr = NULL;
   cleanup_error mr_error *serr = NULL;
-  modrun_json *linux_obj = add_or_die (wants, "linux", MODRUN_JSON_OBJECT);
 
-  add_or_die (linux_obj, "seccomp", MODRUN_JSON_OBJECT);
+  if (mr_plugins_select (rt->plugins, wants_all, set, &lerr) == 0)
+    return 0;
+  mr_log (MODRUN_LOG_DEBUG, "features: no usable landlock plugin in the selection: %s", lerr->msg);
   if (mr_plugins_select (rt->plugins, wants, set, &serr) == 0)
     return 0;
   mr_log (MODRUN_LOG_DEBUG, "features: no seccomp plugin in the selection: %s", serr->msg);
@@ -354,7 +371,10 @@ mr_features (struct mr_runtime *rt, mr_error **err)
     }
   mr_plugins_unload (&set);
 
-  ann = add_or_die (doc, "annotations", MODRUN_JSON_OBJECT);
+  /* Plugins may have added annotations of their own. */
+  ann = (modrun_json *)modrun_json_get (doc, "annotations");
+  if (ann == NULL)
+    ann = add_or_die (doc, "annotations", MODRUN_JSON_OBJECT);
   mr_json_add_string (ann, ANNOTATION_PLUGINS, used);
   mr_json_add_string (ann, ANNOTATION_VERSION, PACKAGE_VERSION);
   /* The annotation that chooses plugins changes what the runtime runs. */

@@ -33,6 +33,8 @@
 #endif
 
 #define ANNOTATION_PLUGINS "run.modrun.plugins"
+/* Landlock rules for the container; the landlock plugin applies them. */
+#define ANNOTATION_LANDLOCK "run.modrun.landlock"
 
 /* The head every descriptor of ABI 1.0 has: up to and including caps. */
 #define MIN_DESC_SIZE (offsetof (struct modrun_plugin, caps) + sizeof (uint64_t))
@@ -874,6 +876,24 @@ mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, s
 }
 
 int
+mr_plugins_run_concerns (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
+                         const char *stage, uint32_t concerns, mr_error **err)
+{
+  size_t i;
+  int ret;
+
+  for (i = 0; i < set->n; i++)
+    {
+      if (!(concerns & MR_CONCERN_BIT (set->items[i].desc->concern)))
+        continue;
+      ret = run_stage (&set->items[i], c, offset, stage, err);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+int
 mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err)
 {
   int first = 0;
@@ -1231,6 +1251,24 @@ concern_needed (const modrun_json *config, modrun_concern concern)
   return true;
 }
 
+/* Whether CONFIG asks for Landlock rules. */
+static bool
+wants_landlock (const modrun_json *config)
+{
+  return modrun_json_get (modrun_json_get (config, "annotations"), ANNOTATION_LANDLOCK) != NULL;
+}
+
+static bool
+set_has (const struct mr_plugin_set *set, const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < set->n; i++)
+    if (strcmp (set->items[i].name, name) == 0)
+      return true;
+  return false;
+}
+
 /* Loads and probes every entry, in concern order, into SET. */
 static int
 resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
@@ -1316,6 +1354,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
   entry_new (&s, NULL, MODRUN_CONCERN_CGROUPS, -1);
   if (config != NULL && concern_needed (config, MODRUN_CONCERN_SECCOMP))
     entry_new (&s, "seccomp", MODRUN_CONCERN_SECCOMP, -1);
+  if (config != NULL && wants_landlock (config))
+    entry_new (&s, "landlock", MODRUN_CONCERN_EXTRA, -1);
 
   if (selection != NULL && *selection != '\0')
     ret = apply_selection (&s, "--plugins", 0, selection, false, cf, err);
@@ -1354,6 +1394,11 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     ret = fail_as (err, EINVAL,
                    "config.json: linux.seccomp is set, but the plugin selection has no seccomp "
                    "plugin: refusing to run the container without its filter");
+  if (ret == 0 && config != NULL && wants_landlock (config) && !set_has (set, "landlock"))
+    ret = fail_as (err, EINVAL,
+                   "config.json: annotations." ANNOTATION_LANDLOCK " is set, but the plugin "
+                   "selection has no landlock plugin: refusing to run the container without its "
+                   "Landlock rules");
 
 out:
   selecting_free (&s);

@@ -64,6 +64,11 @@ int mr_plugins_run (struct mr_plugin_set *set, struct modrun_container *c, size_
 int mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
                             const char *stage, modrun_concern concern, bool only,
                             mr_error **err);
+/* The same for the plugins whose concern is in CONCERNS, a mask of
+ * MR_CONCERN_BIT values. */
+#define MR_CONCERN_BIT(concern) ((concern) < 32 ? 1u << (concern) : 0u)
+int mr_plugins_run_concerns (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
+                             const char *stage, uint32_t concerns, mr_error **err);
 /* Destroy in reverse order; every plugin runs even when one fails; the
  * first error is returned. */
 int mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err);

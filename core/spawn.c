@@ -286,8 +286,10 @@ child_main (struct spawn *s)
         child_fail (s, err);
     }
 
-  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
-                              MODRUN_CONCERN_SECCOMP, false, &err)
+  if (mr_plugins_run_concerns (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                               ~(MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA)
+                                 | MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP)),
+                               &err)
       < 0)
     child_fail (s, err);
 
@@ -309,6 +311,15 @@ child_main (struct spawn *s)
       _exit (1);
     }
 
+  /* Sandboxes such as Landlock bind the process, not the runtime: opening
+   * the exec fifo and the startContainer hooks stay outside them. */
+  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                              MODRUN_CONCERN_EXTRA, true, &err)
+      < 0)
+    {
+      dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
+      _exit (1);
+    }
   /* With no_new_privs the filter goes in last, so that the runtime makes as
    * few syscalls as possible under it. */
   if (proc->no_new_privileges

@@ -70,7 +70,7 @@ usage (void)
   fputs ("usage: mrtest report | mounts | cat FILE | write FILE TEXT | open FILE [r|w]\n"
          "       | stat PATH | ls DIR | sleep SECONDS | exit N | kill-self SIGNAL\n"
          "       | alloc MB | forks N | tty | sysctl NAME | clock | wait-signal SIGNAL\n"
-         "       | keyring\n",
+         "       | keyring | exec PATH [ARG...]\n",
          stderr);
   return 2;
 }
@@ -380,6 +380,14 @@ cmd_open (const char *path, const char *how)
   return 0;
 }
 
+/* Replaces mrtest with PATH ARGV...; prints the errno when that fails. */
+static int
+cmd_exec (const char *path, char **argv)
+{
+  execv (path, argv);
+  return fail_errno (path, errno);
+}
+
 static const char *
 file_type (mode_t mode)
 {
@@ -686,5 +694,7 @@ main (int argc, char **argv)
     return cmd_wait_signal (argv[2]);
   if (strcmp (cmd, "keyring") == 0 && nargs == 0)
     return cmd_keyring ();
+  if (strcmp (cmd, "exec") == 0 && nargs >= 1)
+    return cmd_exec (argv[2], argv + 2);
   return usage ();
 }
