@@ -425,6 +425,32 @@ print_links (const char *dir, const char *prefix, int inode)
   free (names);
 }
 
+/* The LSM label of the process; reading it fails with EINVAL when no LSM
+   gives one.  */
+static void
+print_lsm_label (void)
+{
+  char label[4096];
+  ssize_t n = -1;
+  int fd = open ("/proc/self/attr/current", O_RDONLY | O_CLOEXEC);
+  int errnum = errno;
+
+  if (fd >= 0)
+    {
+      n = read (fd, label, sizeof label - 1);
+      errnum = errno;
+      close (fd);
+    }
+  if (n < 0)
+    {
+      printf ("lsm.current: error %s\n", errname (errnum));
+      return;
+    }
+  while (n > 0 && (label[n - 1] == '\n' || label[n - 1] == '\0'))
+    n--;
+  printf ("lsm.current: %.*s\n", (int) n, label);
+}
+
 static int
 cmd_report (void)
 {
@@ -446,6 +472,7 @@ cmd_report (void)
   else
     printf ("cwd: error %s\n", errname (errno));
   copy_file ("/proc/self/oom_score_adj", "oom_score_adj: ");
+  print_lsm_label ();
   print_rlimits ();
   for (e = environ; *e != NULL; e++)
     printf ("env: %s\n", *e);
