@@ -156,13 +156,20 @@ do_call (const char *spec)
 }
 
 static int
-cmd_syscall (int n, char **specs)
+catch_sigsys (void)
 {
   struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
-  int i;
 
   sigemptyset (&sa.sa_mask);
-  if (sigaction (SIGSYS, &sa, NULL) < 0)
+  return sigaction (SIGSYS, &sa, NULL);
+}
+
+static int
+cmd_syscall (int n, char **specs)
+{
+  int i;
+
+  if (catch_sigsys () < 0)
     return fail_errno ("sigaction SIGSYS", errno);
   for (i = 0; i < n; i++)
     if (do_call (specs[i]) < 0)
@@ -189,6 +196,8 @@ cmd_thread_syscall (char *spec)
 
   if (parse_call (spec, &nr, a) < 0)
     return 2;
+  if (catch_sigsys () < 0)
+    return fail_errno ("sigaction SIGSYS", errno);
   err = pthread_create (&t, NULL, call_thread, spec);
   if (err != 0)
     return fail_errno ("pthread_create", err);
