@@ -6,7 +6,7 @@
 # is refused with one line, exit status 1 and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 127
+plan 131
 
 LISTENER=${LISTENER:-$(dirname "$MRTEST")/seccomp-listener}
 [ -x "$LISTENER" ] || bail_out "$LISTENER: no seccomp-listener helper"
@@ -505,6 +505,19 @@ refused "SCMP_ACT_NOTIFY as the default" \
 refused "listenerMetadata without listenerPath" \
   'linux\.seccomp\.listenerMetadata: set without linux\.seccomp\.listenerPath' \
   '{"defaultAction": "SCMP_ACT_ALLOW", "listenerMetadata": "x"}'
+
+long_path=/$(printf 'l%.0s' {1..120})/agent.sock
+refused "a listenerPath too long for a unix socket" \
+  'linux\.seccomp\.listenerPath: longer than 107 bytes: `/l+/agent\.sock`' \
+  "$(jq -n --arg sock "$long_path" '{defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+    syscalls: [{names: ["mkdir"], action: "SCMP_ACT_NOTIFY"}]}')"
+
+# Without an SCMP_ACT_NOTIFY rule, listenerPath is ignored, as the spec says.
+calls '{"defaultAction": "SCMP_ACT_ALLOW", "listenerPath": "/nonexistent/agent.sock",
+        "listenerMetadata": "unused", "syscalls": [{"names": ["getppid"],
+        "action": "SCMP_ACT_ERRNO"}]}' getppid
+assert_eq "$RUN_STATUS $CALLS" "0 getppid: error EPERM" \
+  "listenerPath where nobody listens is ignored when no rule notifies"
 
 # An entry whose names are all unknown is skipped whole, with the warning.
 calls '{"defaultAction": "SCMP_ACT_ALLOW", "syscalls": [{"names": ["no_such_call"],
