@@ -6,7 +6,7 @@
 # is refused with one line, exit status 1 and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 131
+plan 142
 
 LISTENER=${LISTENER:-$(dirname "$MRTEST")/seccomp-listener}
 [ -x "$LISTENER" ] || bail_out "$LISTENER: no seccomp-listener helper"
@@ -552,4 +552,52 @@ SECCOMP_FILTER_FLAG_TSYNC SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV" \
     "features: the spec's four flags, all supported by this kernel"
 else
   skip "$RUNTIME_NAME features gives nothing here" 5
+fi
+
+# 13. A kernel without some filter flags, emulated by old-kernel, which
+# makes seccomp(2) refuse them as such a kernel does: the runtime leaves
+# them out of supportedFlags and refuses a profile asking for them, at once.
+OLD_KERNEL=$(dirname "$MRTEST")/old-kernel
+# on_old_kernel MASK DESCRIPTION ERE PROFILE-JSON: a run refused there.
+on_old_kernel ()
+{
+  make_bundle "$B" old
+  cfg --argjson sc "$4" '.linux.seccomp = $sc'
+  timeout -k 5 30 "$OLD_KERNEL" "$1" $MODRUN run --bundle "$B" old </dev/null \
+    >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+  assert_eq "$? $(grep -c . "$TEST_TMP/err")" "1 1" "$2: exit 1, one line on stderr" ||
+    diag "stderr:" "$(cat "$TEST_TMP/err")"
+  assert_match "$(cat "$TEST_TMP/err")" "$3" "$2: the message says \"$3\""
+  assert_no_leftovers "$2: nothing left behind"
+}
+if [ "$RUNTIME_NAME" = modrun ] && "$OLD_KERNEL" 0x4 true; then
+  assert_eq "$("$OLD_KERNEL" 0x24 $MODRUN features | jq -c '.linux.seccomp |
+      [(.knownFlags | length), .supportedFlags]')" \
+    '[4,["SECCOMP_FILTER_FLAG_TSYNC","SECCOMP_FILTER_FLAG_LOG"]]' \
+    "without SPEC_ALLOW and WAIT_KILLABLE_RECV, features supports the other two flags"
+  on_old_kernel 0x4 "SPEC_ALLOW on a kernel without it" \
+    'linux\.seccomp\.flags\[1\]: SECCOMP_FILTER_FLAG_SPEC_ALLOW is not supported by this kernel' \
+    '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_LOG",
+      "SECCOMP_FILTER_FLAG_SPEC_ALLOW"]}'
+  on_old_kernel 0x20 "WAIT_KILLABLE_RECV on a kernel without it" \
+    'linux\.seccomp\.flags\[0\]: SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV is not supported by this kernel' \
+    '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV"]}'
+  # TSYNC next to a listener needs TSYNC_ESRCH: refused before any agent
+  # is contacted (none listens at that path).
+  on_old_kernel 0x10 "TSYNC with SCMP_ACT_NOTIFY on a kernel without TSYNC_ESRCH" \
+    'linux\.seccomp\.flags: TSYNC with SCMP_ACT_NOTIFY needs Linux 5\.7' \
+    '{"defaultAction": "SCMP_ACT_ALLOW", "flags": ["SECCOMP_FILTER_FLAG_TSYNC"],
+      "listenerPath": "/nonexistent/agent.sock",
+      "syscalls": [{"names": ["mkdir"], "action": "SCMP_ACT_NOTIFY"}]}'
+  # The flags it has still work there.
+  make_bundle "$B" old
+  cfg '.linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", flags: ["SECCOMP_FILTER_FLAG_TSYNC",
+    "SECCOMP_FILTER_FLAG_LOG"], syscalls: [{names: ["getppid"], action: "SCMP_ACT_ERRNO"}]}
+    | .process.args = ["/bin/mrtest", "syscall", "getppid"]'
+  timeout -k 5 30 "$OLD_KERNEL" 0x24 $MODRUN run --bundle "$B" old </dev/null \
+    >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+  assert_eq "$? $(cat "$TEST_TMP/out")" "0 getppid: error EPERM" \
+    "the flags that kernel has still load" || diag "$(cat "$TEST_TMP/err")"
+else
+  skip "no old-kernel emulation for $RUNTIME_NAME on $(uname -m)" 11
 fi
