@@ -67,7 +67,7 @@ main (int argc, char **argv)
       BPF_STMT (BPF_LD | BPF_W | BPF_ABS, ARG_LOW (0)),
       BPF_JUMP (BPF_JMP | BPF_JEQ | BPF_K, SECCOMP_SET_MODE_FILTER, 0, 2),
       BPF_STMT (BPF_LD | BPF_W | BPF_ABS, ARG_LOW (1)),
-      BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, (unsigned) mask, 1, 0),
+      BPF_JUMP (BPF_JMP | BPF_JSET | BPF_K, (unsigned)mask, 1, 0),
       BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
       BPF_STMT (BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EINVAL),
     };
