@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <linux/audit.h>
 #include <seccomp.h>
 #include <stdio.h>
 #include <string.h>
@@ -206,10 +207,28 @@ get_action (struct modrun_container *c, const modrun_json *obj, const char *wher
   return 0;
 }
 
+static const char *
+arch_name (uint32_t value)
+{
+  size_t i;
+
+  for (i = 0; i < sc_n_archs; i++)
+    if (sc_archs[i].value == value)
+      return sc_archs[i].name;
+  return "an architecture unknown to this plugin";
+}
+
+static const char *
+byte_order (uint32_t arch)
+{
+  return (arch & __AUDIT_ARCH_LE) ? "little" : "big";
+}
+
 static int
 read_archs (struct modrun_container *c, const modrun_json *sc, struct sc_config *cfg)
 {
   const modrun_json *list = NULL;
+  uint32_t native = seccomp_arch_native ();
   uint32_t i;
   int ret;
 
@@ -231,6 +250,15 @@ read_archs (struct modrun_container *c, const modrun_json *sc, struct sc_config 
       if (a == NULL)
         return c->svc->error (c, 0, "%s: %s.architectures[%u]: unknown architecture \"%s\"", CONFIG,
                               WHERE, i, v->string);
+      /* libseccomp builds a filter for one byte order, and a kernel runs
+       * no syscall of the other: such a name is a profile for another
+       * host. */
+      if ((a->value ^ native) & __AUDIT_ARCH_LE)
+        return c->svc->error (c, 0,
+                              "%s: %s.architectures[%u]: %s is %s-endian, and a filter for this "
+                              "host (%s) can only hold %s-endian architectures",
+                              CONFIG, WHERE, i, v->string, byte_order (a->value),
+                              arch_name (native), byte_order (native));
       cfg->archs[cfg->n_archs++] = a->value;
     }
   return 0;

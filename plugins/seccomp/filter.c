@@ -35,7 +35,9 @@ add_archs (struct modrun_container *c, scmp_filter_ctx ctx, const struct sc_conf
     {
       ret = seccomp_arch_add (ctx, cfg->archs[i]);
       if (ret < 0 && ret != -EEXIST)
-        return c->svc->error (c, -ret, "%s: linux.seccomp.architectures[%zu]: cannot add it",
+        return c->svc->error (c, -ret,
+                              "%s: linux.seccomp.architectures[%zu]: libseccomp cannot add it "
+                              "to the filter",
                               CONFIG, i);
     }
   return 0;

@@ -68,12 +68,19 @@ seccomp_probe (struct modrun_container *c, void **data)
   return 0;
 }
 
+/* The flags are settled here too, so that a combination this kernel
+ * cannot load is refused before anything exists. */
 static int
 seccomp_validate (struct modrun_container *c, void **data)
 {
   struct sc_data *d;
+  uint32_t flags;
+  int ret;
 
-  return get_data (c, data, &d);
+  ret = get_data (c, data, &d);
+  if (ret < 0)
+    return ret;
+  return sc_filter_flags (c, d->cfg, &flags);
 }
 
 static int

@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -64,13 +65,159 @@ cmd_keyring (void)
   return 0;
 }
 
+/* Syscalls that `syscall` makes with the arguments given.  The first ones
+   ignore their arguments, so a seccomp condition on any argument can be
+   tested with them and nothing else changes.  */
+static const struct
+{
+  const char *name;
+  long nr;
+} calls[] = {
+  { "getppid", SYS_getppid },         { "gettid", SYS_gettid },
+  { "sched_yield", SYS_sched_yield }, { "getpgrp", SYS_getpgrp },
+  { "getpriority", SYS_getpriority }, { "personality", SYS_personality },
+};
+
+/* What the SIGSYS handler saw: the syscall number and the filter's data.  */
+static volatile sig_atomic_t sigsys_seen;
+static volatile int sigsys_nr, sigsys_data, sigsys_code;
+
+static void
+on_sigsys (int sig, siginfo_t *info, void *ctx)
+{
+  (void) sig;
+  (void) ctx;
+  sigsys_seen = 1;
+  sigsys_nr = info->si_syscall;
+  sigsys_data = info->si_errno;
+  sigsys_code = info->si_code;
+}
+
+/* "getppid:1:0x10" -> number and arguments; -1 on a bad CALL.  */
+static int
+parse_call (const char *spec, long *nr, unsigned long long args[6])
+{
+  char buf[256], *save = NULL, *tok, *end;
+  size_t i;
+  int n = 0;
+
+  if (snprintf (buf, sizeof buf, "%s", spec) >= (int) sizeof buf)
+    return -1;
+  tok = strtok_r (buf, ":", &save);
+  for (i = 0; tok != NULL && i < sizeof calls / sizeof calls[0]; i++)
+    if (strcmp (calls[i].name, tok) == 0)
+      break;
+  if (tok == NULL || i == sizeof calls / sizeof calls[0])
+    {
+      fprintf (stderr, "mrtest: syscall: \"%s\": unknown call\n", spec);
+      return -1;
+    }
+  *nr = calls[i].nr;
+  memset (args, 0, 6 * sizeof args[0]);
+  while ((tok = strtok_r (NULL, ":", &save)) != NULL)
+    {
+      if (n == 6)
+        {
+          fprintf (stderr, "mrtest: syscall: \"%s\": more than 6 arguments\n", spec);
+          return -1;
+        }
+      errno = 0;
+      args[n++] = strtoull (tok, &end, 0);
+      if (errno != 0 || end == tok || *end != '\0')
+        {
+          fprintf (stderr, "mrtest: syscall: \"%s\": bad argument \"%s\"\n", spec, tok);
+          return -1;
+        }
+    }
+  return 0;
+}
+
+/* Makes CALL and prints `CALL: ok`, `CALL: error ENAME` or, when a seccomp
+   trap interrupted it, `CALL: SIGSYS syscall=NR data=N code=N`.  */
+static int
+do_call (const char *spec)
+{
+  unsigned long long a[6];
+  long nr, ret;
+
+  if (parse_call (spec, &nr, a) < 0)
+    return -1;
+  sigsys_seen = 0;
+  errno = 0;
+  ret = syscall (nr, a[0], a[1], a[2], a[3], a[4], a[5]);
+  if (sigsys_seen)
+    printf ("%s: SIGSYS syscall=%d data=%d code=%d\n", spec, (int) sigsys_nr, (int) sigsys_data,
+            (int) sigsys_code);
+  else if (ret == -1 && errno != 0)
+    printf ("%s: error %s\n", spec, errname (errno));
+  else
+    printf ("%s: ok\n", spec);
+  return 0;
+}
+
+static int
+catch_sigsys (void)
+{
+  struct sigaction sa = { .sa_sigaction = on_sigsys, .sa_flags = SA_SIGINFO };
+
+  sigemptyset (&sa.sa_mask);
+  return sigaction (SIGSYS, &sa, NULL);
+}
+
+static int
+cmd_syscall (int n, char **specs)
+{
+  int i;
+
+  if (catch_sigsys () < 0)
+    return fail_errno ("sigaction SIGSYS", errno);
+  for (i = 0; i < n; i++)
+    if (do_call (specs[i]) < 0)
+      return 2;
+  return 0;
+}
+
+static void *
+call_thread (void *spec)
+{
+  do_call (spec);
+  return NULL;
+}
+
+/* Makes CALL in a second thread, then says whether the process outlived
+   it: what tells a thread killed from a process killed.  */
+static int
+cmd_thread_syscall (char *spec)
+{
+  unsigned long long a[6];
+  pthread_t t;
+  long nr;
+  int err;
+
+  if (parse_call (spec, &nr, a) < 0)
+    return 2;
+  if (catch_sigsys () < 0)
+    return fail_errno ("sigaction SIGSYS", errno);
+  err = pthread_create (&t, NULL, call_thread, spec);
+  if (err != 0)
+    return fail_errno ("pthread_create", err);
+  err = pthread_join (t, NULL);
+  if (err != 0)
+    return fail_errno ("pthread_join", err);
+  puts ("process: alive");
+  return 0;
+}
+
 static int
 usage (void)
 {
-  fputs ("usage: mrtest report | mounts | cat FILE | write FILE TEXT | open FILE [r|w]\n"
+  fputs ("usage: mrtest COMMAND [-- COMMAND...], COMMAND one of\n"
+         "       report | mounts | cat FILE | write FILE TEXT | open FILE [r|w]\n"
          "       | stat PATH | ls DIR | sleep SECONDS | exit N | kill-self SIGNAL\n"
          "       | alloc MB | forks N | tty | sysctl NAME | clock | wait-signal SIGNAL\n"
-         "       | keyring | exec PATH [ARG...]\n",
+         "       | keyring | exec PATH [ARG...] | syscall CALL... | thread-syscall CALL\n"
+         "CALL is NAME[:ARG...], NAME one of getppid, gettid, sched_yield, getpgrp,\n"
+         "getpriority, personality; ARGs are 64-bit integers (0x... for hex)\n",
          stderr);
   return 2;
 }
@@ -147,7 +294,8 @@ static void
 print_status_fields (void)
 {
   static const char *const keys[] = { "CapInh:", "CapPrm:",     "CapEff:",  "CapBnd:",
-                                      "CapAmb:", "NoNewPrivs:", "Seccomp:", NULL };
+                                      "CapAmb:", "NoNewPrivs:", "Seccomp:", "Seccomp_filters:",
+                                      NULL };
   char line[1024];
   FILE *f = fopen ("/proc/self/status", "re");
   int i;
@@ -286,6 +434,32 @@ print_links (const char *dir, const char *prefix, int inode)
   free (names);
 }
 
+/* The LSM label of the process; reading it fails with EINVAL when no LSM
+   gives one.  */
+static void
+print_lsm_label (void)
+{
+  char label[4096];
+  ssize_t n = -1;
+  int fd = open ("/proc/self/attr/current", O_RDONLY | O_CLOEXEC);
+  int errnum = errno;
+
+  if (fd >= 0)
+    {
+      n = read (fd, label, sizeof label - 1);
+      errnum = errno;
+      close (fd);
+    }
+  if (n < 0)
+    {
+      printf ("lsm.current: error %s\n", errname (errnum));
+      return;
+    }
+  while (n > 0 && (label[n - 1] == '\n' || label[n - 1] == '\0'))
+    n--;
+  printf ("lsm.current: %.*s\n", (int) n, label);
+}
+
 static int
 cmd_report (void)
 {
@@ -307,6 +481,7 @@ cmd_report (void)
   else
     printf ("cwd: error %s\n", errname (errno));
   copy_file ("/proc/self/oom_score_adj", "oom_score_adj: ");
+  print_lsm_label ();
   print_rlimits ();
   for (e = environ; *e != NULL; e++)
     printf ("env: %s\n", *e);
@@ -652,14 +827,14 @@ cmd_wait_signal (const char *arg)
   return 0;
 }
 
-int
-main (int argc, char **argv)
+/* One command: ARGV[1] with its ARGC - 2 arguments.  */
+static int
+run_command (int argc, char **argv)
 {
   const char *cmd = argc > 1 ? argv[1] : "report";
   int nargs = argc > 1 ? argc - 2 : 0;
   long n;
 
-  setvbuf (stdout, NULL, _IOLBF, 0);
   if (strcmp (cmd, "report") == 0 && nargs == 0)
     return cmd_report ();
   if (strcmp (cmd, "mounts") == 0 && nargs == 0)
@@ -696,5 +871,36 @@ main (int argc, char **argv)
     return cmd_keyring ();
   if (strcmp (cmd, "exec") == 0 && nargs >= 1)
     return cmd_exec (argv[2], argv + 2);
+  if (strcmp (cmd, "syscall") == 0 && nargs >= 1)
+    return cmd_syscall (nargs, argv + 2);
+  if (strcmp (cmd, "thread-syscall") == 0 && nargs == 1)
+    return cmd_thread_syscall (argv[2]);
   return usage ();
+}
+
+/* Commands separated by "--" run one after the other in this process, so
+   that what one shows (a report) and what the next does (syscalls) come
+   from the same process; the status is the first that is not 0.  */
+int
+main (int argc, char **argv)
+{
+  int start = 1, status = 0, ret, i;
+
+  setvbuf (stdout, NULL, _IOLBF, 0);
+  for (i = 1; i <= argc; i++)
+    if (i == argc || strcmp (argv[i], "--") == 0)
+      {
+        char *saved = argv[start - 1];
+
+        if (i == start && argc > 1)
+          return usage ();
+        argv[start - 1] = argv[0];
+        argv[i < argc ? i : argc] = NULL;
+        ret = run_command (i - start + 1, argv + start - 1);
+        argv[start - 1] = saved;
+        if (status == 0)
+          status = ret;
+        start = i + 1;
+      }
+  return status;
 }
