@@ -12,6 +12,8 @@ int mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master,
                              mr_error **err);
 /* Connects to the unix socket PATH; returns the fd. */
 int mr_console_socket_open (const char *path, mr_error **err);
+/* The same for any unix socket; WHAT names it in messages ("pidfd socket"). */
+int mr_unix_socket_connect (const char *what, const char *path, mr_error **err);
 /* Sends FD over the unix socket SOCK with SCM_RIGHTS. */
 int mr_send_fd (int sock, int fd, mr_error **err);
 /* Receives one fd sent with SCM_RIGHTS. */
