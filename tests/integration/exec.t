@@ -218,6 +218,55 @@ assert_eq "$(value Seccomp "$X_OUT") $(value cwd "$X_OUT")" "2 error EPERM" \
   "the exec'd process is under the container's filter (getcwd fails)"
 timeout 30 $MODRUN delete --force sc >/dev/null 2>&1
 
+# 11. --pidfd-socket on exec, create and run.
+RECVPIDFD=$(dirname "$MRTEST")/recvpidfd
+# receiver SOCKET [kill]: starts recvpidfd on SOCKET, output in SOCKET.out.
+receiver ()
+{
+  rm -f "$1"
+  timeout 60 "$RECVPIDFD" "$@" >"$1.out" 2>"$1.err" &
+  recvpid=$!
+  for _ in $(seq 50); do
+    [ -S "$1" ] && break
+    sleep 0.1
+  done
+}
+PSOCK=$TEST_TMP/pidfd.sock
+receiver "$PSOCK"
+xrun -d --pid-file "$TEST_TMP/x.pid" --pidfd-socket "$PSOCK" ex mrtest sleep 600
+assert_eq "$X_STATUS" 0 "exec -d --pidfd-socket" || diag "$X_ERR"
+wait "$recvpid"
+assert_eq "$?" 0 "the socket received a pidfd" || diag "$(cat "$PSOCK.err")"
+assert_eq "$(value pid "$(cat "$PSOCK.out")")" "$(cat "$TEST_TMP/x.pid")" \
+  "the pidfd is the exec'd process's"
+kill -KILL "$(cat "$TEST_TMP/x.pid")"
+
+make_bundle "$TEST_TMP/bundle4" pf
+cfg '.process.args = ["/bin/mrtest", "sleep", "600"]'
+receiver "$PSOCK" kill
+timeout 30 $MODRUN create --bundle "$TEST_TMP/bundle4" --pidfd-socket "$PSOCK" pf \
+  </dev/null >/dev/null 2>"$TEST_TMP/create.err"
+assert_eq "$?" 0 "create --pidfd-socket" || diag "$(cat "$TEST_TMP/create.err")"
+pfpid=$(ctr_pid pf)
+wait "$recvpid"
+assert_eq "$(cat "$PSOCK.out" | tr '\n' ' ')" "pid: $pfpid exited: yes " \
+  "the pidfd is the init's: SIGKILL through it ends the container"
+wait_status pf stopped 10
+ok $? "the container is stopped"
+timeout 30 $MODRUN delete --force pf >/dev/null 2>&1
+
+receiver "$PSOCK"
+timeout 30 $MODRUN run -d --bundle "$TEST_TMP/bundle4" --pidfd-socket "$PSOCK" pf \
+  </dev/null >/dev/null 2>"$TEST_TMP/run.err"
+assert_eq "$?" 0 "run -d --pidfd-socket" || diag "$(cat "$TEST_TMP/run.err")"
+wait "$recvpid"
+assert_eq "$(value pid "$(cat "$PSOCK.out")")" "$(ctr_pid pf)" "run sends the init's pidfd too"
+timeout 30 $MODRUN delete --force pf >/dev/null 2>&1
+
+xrun -d --pidfd-socket "$TEST_TMP/nosuch.sock" ex mrtest sleep 600
+assert_match "$X_STATUS:$X_ERR" "^1:.*pidfd socket .*nosuch\.sock" \
+  "a pidfd socket nobody listens on fails exec, naming it"
+
 timeout 30 $MODRUN delete --force ex >/dev/null 2>&1
 assert_no_leftovers
 done_testing
