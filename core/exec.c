@@ -535,9 +535,13 @@ child_main (struct exec *x)
     child_fail (x, err);
   if (proc->terminal)
     {
+      unsigned int rows = proc->console_height, cols = proc->console_width;
       int master = -1;
 
-      if (mr_terminal_setup_child (proc->console_height, proc->console_width, &master, &err) < 0)
+      /* Bridged to our terminal, it has our terminal's size. */
+      if (x->console_fd < 0)
+        mr_terminal_size_of_stdin (&rows, &cols);
+      if (mr_terminal_setup_child (rows, cols, &master, &err) < 0)
         child_fail (x, err);
       if (mr_send_fd (x->console_fd >= 0 ? x->console_fd : x->sync_fd, master, &err) < 0)
         child_fail (x, err);

@@ -230,10 +230,12 @@ child_main (struct spawn *s)
 
   if (proc->present && proc->terminal)
     {
+      unsigned int rows = proc->console_height, cols = proc->console_width;
       int master = -1;
 
-      if (mr_terminal_setup_child (proc->console_height, proc->console_width, &master, &err)
-          < 0)
+      if (s->console_fd < 0)
+        mr_terminal_size_of_stdin (&rows, &cols);
+      if (mr_terminal_setup_child (rows, cols, &master, &err) < 0)
         child_fail (s, err);
       if (send_master (s, master, &err) < 0)
         child_fail (s, err);

@@ -109,6 +109,19 @@ mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_e
   return 0;
 }
 
+void
+mr_terminal_size_of_stdin (unsigned int *rows, unsigned int *cols)
+{
+  struct winsize ws;
+
+  if (isatty (STDIN_FILENO) && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row != 0
+      && ws.ws_col != 0)
+    {
+      *rows = ws.ws_row;
+      *cols = ws.ws_col;
+    }
+}
+
 int
 mr_console_socket_open (const char *path, mr_error **err)
 {

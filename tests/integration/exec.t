@@ -177,8 +177,7 @@ if (echo garbage >>"/proc/$mpid/exe") 2>/dev/null; then
 else
   pass "that copy cannot be written"
 fi
-kill -KILL "$mpid" 2>/dev/null
-wait "$mpid" 2>/dev/null
+{ kill -KILL "$mpid"; wait "$mpid"; } 2>/dev/null
 
 # 9. Terminals.
 xrun -t ex mrtest tty
@@ -203,6 +202,31 @@ assert_match "$(tr -d '\r' <"$TEST_TMP/tty.out")" "^stdin-ttyname: /dev/pts/[0-9
   "the process's terminal is a /dev/pts one of the container"
 xrun -t -d ex mrtest tty
 assert_match "$X_STATUS:$X_ERR" "^1:.*--console-socket" "-t -d without --console-socket is refused"
+
+# Window size: consoleSize of --process, and the size of our terminal,
+# followed when it changes.
+PTYRUN=$(dirname "$MRTEST")/ptyrun
+cat >"$TEST_TMP/tty.json" <<'JSON'
+{ "args": ["/bin/mrtest", "tty"], "cwd": "/", "terminal": true,
+  "consoleSize": {"height": 33, "width": 111} }
+JSON
+timeout 60 "$RECVTTY" "$SOCK" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+recvpid=$!
+for _ in $(seq 50); do
+  [ -S "$SOCK" ] && break
+  sleep 0.1
+done
+xrun -d --console-socket "$SOCK" -p "$TEST_TMP/tty.json" ex
+wait "$recvpid"
+assert_eq "$(tr -d '\r' <"$TEST_TMP/tty.out" | sed -n 's/^stdin-rows: //p; s/^stdin-cols: //p' |
+  tr '\n' ' ')" "33 111 " "exec --process with consoleSize: the terminal has that size"
+
+timeout 60 "$PTYRUN" 20 70 waiting-winch 40 120 $MODRUN exec -t ex mrtest winch \
+  >"$TEST_TMP/winch.out" 2>&1
+assert_eq "$?" 0 "exec -t on a terminal that is resized"
+winch=$(tr -d '\r' <"$TEST_TMP/winch.out")
+assert_match "$winch" "^size: 20 70$" "the process's terminal starts with the size of ours"
+assert_match "$winch" "^resized: 40 120$" "and follows ours when it changes (SIGWINCH)"
 
 # 10. A seccomp filter of the container applies to exec'd processes.
 B3=$TEST_TMP/bundle3
@@ -244,10 +268,10 @@ kill -KILL "$(cat "$TEST_TMP/x.pid")"
 make_bundle "$TEST_TMP/bundle4" pf
 cfg '.process.args = ["/bin/mrtest", "sleep", "600"]'
 receiver "$PSOCK" kill
-timeout 30 $MODRUN create --bundle "$TEST_TMP/bundle4" --pidfd-socket "$PSOCK" pf \
-  </dev/null >/dev/null 2>"$TEST_TMP/create.err"
+timeout 30 $MODRUN create --bundle "$TEST_TMP/bundle4" --pidfd-socket "$PSOCK" \
+  --pid-file "$TEST_TMP/pf.pid" pf </dev/null >/dev/null 2>"$TEST_TMP/create.err"
 assert_eq "$?" 0 "create --pidfd-socket" || diag "$(cat "$TEST_TMP/create.err")"
-pfpid=$(ctr_pid pf)
+pfpid=$(cat "$TEST_TMP/pf.pid")
 wait "$recvpid"
 assert_eq "$(cat "$PSOCK.out" | tr '\n' ' ')" "pid: $pfpid exited: yes " \
   "the pidfd is the init's: SIGKILL through it ends the container"

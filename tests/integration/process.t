@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 46
+plan 49
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -229,5 +229,15 @@ fg=$(sed -n 's/^foreground-pgrp: //p' <<<"$tty_out")
 ok $? "the terminal is the controlling one, the program in its foreground (sid ${sid:-?})"
 assert_match "$tty_out" "^stdin-ttyname: /dev/pts/[0-9]+$" "the terminal is a /dev/pts one"
 timeout 30 $MODRUN delete --force tty >/dev/null 2>&1
+
+# 7. A foreground run with a terminal follows the size of ours.
+make_bundle "$B" p
+cfg '.process.terminal = true | .process.args = ["/bin/mrtest", "winch"]'
+timeout 60 "$(dirname "$MRTEST")/ptyrun" 25 80 waiting-winch 50 132 \
+  $MODRUN run --bundle "$B" winch >"$TEST_TMP/winch.out" 2>&1
+assert_eq "$?" 0 "run with a terminal, on a terminal that is resized"
+winch=$(tr -d '\r' <"$TEST_TMP/winch.out")
+assert_match "$winch" "^size: 25 80$" "the container's terminal starts with the size of ours"
+assert_match "$winch" "^resized: 50 132$" "and follows ours when it changes (SIGWINCH)"
 
 assert_no_leftovers
