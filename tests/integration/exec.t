@@ -291,6 +291,39 @@ xrun -d --pidfd-socket "$TEST_TMP/nosuch.sock" ex mrtest sleep 600
 assert_match "$X_STATUS:$X_ERR" "^1:.*pidfd socket .*nosuch\.sock" \
   "a pidfd socket nobody listens on fails exec, naming it"
 
+# 12. A created container (its process not started yet) takes execs too.
+make_bundle "$TEST_TMP/bundle5" cr
+timeout 30 $MODRUN create --bundle "$TEST_TMP/bundle5" cr </dev/null >/dev/null 2>&1
+xrun cr mrtest report
+assert_eq "$X_STATUS" 0 "exec into a created container" || diag "$X_ERR"
+assert_eq "$(value ns.pid "$X_OUT")" "$(stat -L -c %i "/proc/$(ctr_pid cr)/ns/pid")" \
+  "the process is in the init's pid namespace"
+assert_eq "$(ctr_status cr)" created "the container is still created"
+timeout 30 $MODRUN delete --force cr >/dev/null 2>&1
+
+# 13. A container with a user namespace: the process joins it last and is
+# root there, an unprivileged user of the host.
+chmod 0711 "$TEST_TMP"
+make_bundle "$TEST_TMP/bundle6" us
+cfg '.process.args = ["/bin/mrtest", "sleep", "600"]
+     | .linux.namespaces += [{"type": "user"}]
+     | .linux.uidMappings = [{"containerID": 0, "hostID": 100000, "size": 65536}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": 200000, "size": 65536}]
+     | .mounts |= map(select(.destination != "/sys/fs/cgroup"))'
+timeout 30 $MODRUN run -d --bundle "$TEST_TMP/bundle6" us </dev/null >/dev/null 2>"$TEST_TMP/run.err"
+ok $? "a container with a user namespace runs" || diag "$(cat "$TEST_TMP/run.err")"
+uinit=$(ctr_pid us)
+timeout 30 $MODRUN exec -d --pid-file "$TEST_TMP/us.pid" -u 1000:1000 us mrtest sleep 600 \
+  </dev/null >/dev/null 2>"$TEST_TMP/x.err"
+assert_eq "$?" 0 "exec -u 1000:1000 into it" || diag "$(cat "$TEST_TMP/x.err")"
+upid=$(cat "$TEST_TMP/us.pid" 2>/dev/null)
+assert_eq "$(stat -L -c %i "/proc/$upid/ns/user" 2>/dev/null)" \
+  "$(stat -L -c %i "/proc/$uinit/ns/user")" "the process is in the container's user namespace"
+assert_eq "$(stat -c '%u %g' "/proc/$upid" 2>/dev/null)" "101000 201000" \
+  "uid and gid 1000 inside are the mapped ones on the host"
+[ -n "$upid" ] && kill -KILL "$upid"
+timeout 30 $MODRUN delete --force us >/dev/null 2>&1
+
 timeout 30 $MODRUN delete --force ex >/dev/null 2>&1
 assert_no_leftovers
 done_testing
