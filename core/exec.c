@@ -633,38 +633,68 @@ wait_ready (struct exec *x, mr_error **err)
 
 /* Forks the process into the container's PID namespace, moves it into the
  * container's cgroups, and waits until it is ready to exec. */
+/* Forks with the PID namespace of the init for the child (the namespace
+ * is entered by a fork); the runtime's later children, the sanitizers'
+ * leak check's too, are born in its own again. *PID is 0 in the child. */
+static int
+fork_into_pid_ns (struct exec *x, pid_t *pid, mr_error **err)
+{
+  cleanup_close int own = -1;
+  size_t k;
+  int saved;
+
+  for (k = 0; ns_kinds[k].flag != CLONE_NEWPID; k++)
+    ;
+  if (x->ns_fd[k] >= 0)
+    {
+      own = open ("/proc/self/ns/pid", O_RDONLY | O_CLOEXEC);
+      if (own < 0)
+        return mr_fail (err, errno, "open `/proc/self/ns/pid`");
+      if (setns (x->ns_fd[k], CLONE_NEWPID) < 0)
+        return mr_fail (err, errno, "join the pid namespace of the container");
+    }
+  *pid = fork ();
+  if (*pid == 0)
+    return 0;
+  saved = errno;
+  if (own >= 0 && setns (own, CLONE_NEWPID) < 0)
+    mr_log (MODRUN_LOG_WARNING, "exec: return to the runtime's pid namespace: %s",
+            strerror (errno));
+  if (*pid > 0)
+    return 0;
+  *pid = 0;
+  /* A PID namespace whose init is gone takes no one in. */
+  if (saved == ENOMEM && init_has_exited (x->init_pidfd))
+    return mr_fail (err, 0, "cannot exec in a stopped container");
+  return mr_fail (err, saved, "exec: fork the process");
+}
+
 static int
 spawn_process (struct exec *x, mr_error **err)
 {
-  size_t pid_ns;
   int sv[2];
   int ret;
-
-  for (pid_ns = 0; ns_kinds[pid_ns].flag != CLONE_NEWPID; pid_ns++)
-    ;
-  /* The runtime's own children are born in the namespace: the PID
-   * namespace is entered by a fork. */
-  if (x->ns_fd[pid_ns] >= 0 && setns (x->ns_fd[pid_ns], CLONE_NEWPID) < 0)
-    return mr_fail (err, errno, "join the pid namespace of the container");
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return mr_fail (err, errno, "socketpair");
   sv[0] = mr_fd_pass_above (&x->fds, sv[0]);
   sv[1] = mr_fd_pass_above (&x->fds, sv[1]);
   if (sv[0] < 0 || sv[1] < 0)
-    return mr_fail (err, errno, "move an fd above the --preserve-fds range");
-
-  x->pid = fork ();
-  if (x->pid < 0)
     {
-      ret = -errno;
+      ret = mr_fail (err, errno, "move an fd above the --preserve-fds range");
+      if (sv[0] >= 0)
+        close (sv[0]);
+      if (sv[1] >= 0)
+        close (sv[1]);
+      return ret;
+    }
+
+  ret = fork_into_pid_ns (x, &x->pid, err);
+  if (ret < 0)
+    {
       close (sv[0]);
       close (sv[1]);
-      x->pid = 0;
-      /* A PID namespace whose init is gone takes no one in. */
-      if (ret == -ENOMEM && init_has_exited (x->init_pidfd))
-        return mr_fail (err, 0, "cannot exec in a stopped container");
-      return mr_fail (err, -ret, "exec: fork the process");
+      return ret;
     }
   if (x->pid == 0)
     {
