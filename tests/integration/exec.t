@@ -119,6 +119,40 @@ assert_eq "$(echo "$X_ERR" | wc -l)" 1 "in one line"
 xrun ex
 assert_match "$X_STATUS:$X_ERR" "^1:.*a command to run is required" "exec without a command"
 
+# refused ERE DESCRIPTION EXEC-ARGS...: exec fails with status 1 and one
+# line matching ERE, and no process of it is left in the container.
+refused ()
+{
+  local ere=$1 desc=$2 before after
+  shift 2
+  before=$(timeout 30 $MODRUN ps --format json ex)
+  xrun "$@"
+  after=$(timeout 30 $MODRUN ps --format json ex)
+  if [ "$X_STATUS" = 1 ] && [ "$(printf '%s\n' "$X_ERR" | wc -l)" = 1 ] &&
+    printf '%s\n' "$X_ERR" | grep -Eq -- "$ere" && [ "$before" = "$after" ]; then
+    pass "$desc"
+  else
+    fail "$desc"
+    diag "status $X_STATUS, stderr: $X_ERR" "processes before: $before, after: $after"
+  fi
+}
+refused '--user: uid: expected a number' "-u abc is refused" -u abc ex mrtest report
+refused '--user: gid: expected a number' "-u 0:x is refused" -u 0:x ex mrtest report
+refused 'additional-gids: expected a number' "-g -1 is refused" -g -1 ex mrtest report
+refused 'process\.cwd: expected an absolute path, got "tmp"' "a relative --cwd is refused" \
+  --cwd tmp ex mrtest report
+refused 'unknown capability "CAP_NOPE"' "an unknown --cap is refused" -c CAP_NOPE ex mrtest report
+refused 'nosuch\.json' "a missing --process file is named" -p "$TEST_TMP/nosuch.json" ex
+refused 'either --process or a command' "--process and a command together are refused" \
+  -p "$TEST_TMP/process.json" ex mrtest report
+refused '--console-socket was given but the process has no terminal' \
+  "--console-socket without a terminal is refused" --console-socket "$TEST_TMP/s" ex mrtest report
+refused 'apparmorProfile is "x", but the container has no lsm plugin' \
+  "an AppArmor profile no plugin can apply is refused" --apparmor x ex mrtest report
+refused 'preserve-fds: expected a non-negative integer' "--preserve-fds -1 is refused" \
+  --preserve-fds -1 ex mrtest report
+refused 'exec: "/nosuch": stat /nosuch' "a missing absolute program is named" ex /nosuch
+
 timeout 30 $MODRUN pause ex
 xrun ex mrtest report
 assert_match "$X_STATUS:$X_ERR" "^1:.*cannot exec in a paused container" \
