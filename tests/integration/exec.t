@@ -276,6 +276,40 @@ assert_eq "$(value Seccomp "$X_OUT") $(value cwd "$X_OUT")" "2 error EPERM" \
   "the exec'd process is under the container's filter (getcwd fails)"
 timeout 30 $MODRUN delete --force sc >/dev/null 2>&1
 
+# An SCMP_ACT_NOTIFY rule: the exec'd process's filter fd goes to the
+# listener too, and its answer is what the process sees.
+LISTENER=$(dirname "$MRTEST")/seccomp-listener
+ASOCK=$TEST_TMP/agent.sock
+# listener ERRNO NAME: a listener answering ERRNO, output in $TEST_TMP/NAME.*
+listener ()
+{
+  rm -f "$ASOCK"
+  timeout 60 "$LISTENER" "$ASOCK" "$TEST_TMP/$2.state" "$1" >"$TEST_TMP/$2.out" \
+    2>"$TEST_TMP/$2.err" &
+  lpids+=" $!"
+  for _ in $(seq 50); do
+    [ -S "$ASOCK" ] && break
+    sleep 0.1
+  done
+}
+lpids=
+make_bundle "$B3" sc
+cfg --arg sock "$ASOCK" '.process.args = ["/bin/mrtest", "sleep", "600"] | .root.readonly = false
+  | .linux.seccomp = {defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+                      syscalls: [{names: ["mkdir", "mkdirat"], action: "SCMP_ACT_NOTIFY"}]}'
+listener 0 agent1
+timeout 30 $MODRUN run -d --bundle "$B3" sc </dev/null >/dev/null 2>"$TEST_TMP/run.err"
+ok $? "a container with an SCMP_ACT_NOTIFY rule runs" || diag "$(cat "$TEST_TMP/run.err")"
+listener 42 agent2
+xrun sc /bin/sh -c 'mkdir /tmp/d 2>&1; echo "status $?"'
+assert_match "$X_OUT" "No message of desired type" \
+  "the exec'd process gets the answer of the listener it was handed to (ENOMSG)" ||
+  diag "$X_ERR" "$(cat "$TEST_TMP/agent2.err")"
+assert_eq "$(jq -r .state.id "$TEST_TMP/agent2.state" 2>/dev/null)" sc \
+  "that listener received the container's state"
+timeout 30 $MODRUN delete --force sc >/dev/null 2>&1
+wait $lpids
+
 # 11. --pidfd-socket on exec, create and run.
 RECVPIDFD=$(dirname "$MRTEST")/recvpidfd
 # receiver SOCKET [kill]: starts recvpidfd on SOCKET, output in SOCKET.out.
