@@ -38,9 +38,9 @@ static const struct
   const char *name; /* in /proc/PID/ns */
   int flag;
 } ns_kinds[] = {
-  { "ipc", CLONE_NEWIPC },       { "uts", CLONE_NEWUTS },   { "net", CLONE_NEWNET },
-  { "pid", CLONE_NEWPID },       { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
-  { "mnt", CLONE_NEWNS },        { "user", CLONE_NEWUSER },
+  { "ipc", CLONE_NEWIPC }, { "uts", CLONE_NEWUTS },       { "net", CLONE_NEWNET },
+  { "pid", CLONE_NEWPID }, { "cgroup", CLONE_NEWCGROUP }, { "time", CLONE_NEWTIME },
+  { "mnt", CLONE_NEWNS },  { "user", CLONE_NEWUSER },
 };
 #define NS_KINDS (sizeof (ns_kinds) / sizeof (ns_kinds[0]))
 
@@ -52,8 +52,8 @@ struct exec
   struct mr_process proc;
   struct mr_fd_pass fds;
   int init_pidfd;
-  int root_fd;             /* the init's root, /proc/PID/root */
-  int ns_fd[NS_KINDS];     /* -1: shared with the runtime */
+  int root_fd;         /* the init's root, /proc/PID/root */
+  int ns_fd[NS_KINDS]; /* -1: shared with the runtime */
   int sync_fd;
   int console_fd;
   int master_fd;
@@ -79,43 +79,43 @@ json_set (modrun_json *obj, const char *key, modrun_json *value)
   mr_json_free (value);
 }
 
+/* Scalars are built as the single item of an array, then taken out of it:
+ * the array is freed without its item. */
+static modrun_json *
+take_only_item (modrun_json *arr)
+{
+  modrun_json *v = arr->items[0];
+
+  arr->count = 0;
+  mr_json_free (arr);
+  return v;
+}
+
 static modrun_json *
 json_string (const char *s)
 {
   modrun_json *arr = mr_json_new (MODRUN_JSON_ARRAY);
-  modrun_json *v;
 
   mr_json_add_string (arr, NULL, s);
-  v = arr->items[0];
-  arr->count = 0;
-  mr_json_free (arr);
-  return v;
+  return take_only_item (arr);
 }
 
 static modrun_json *
 json_int (int64_t n)
 {
   modrun_json *arr = mr_json_new (MODRUN_JSON_ARRAY);
-  modrun_json *v;
 
   mr_json_add_int (arr, NULL, n);
-  v = arr->items[0];
-  arr->count = 0;
-  mr_json_free (arr);
-  return v;
+  return take_only_item (arr);
 }
 
 static modrun_json *
 json_bool (int b)
 {
   modrun_json *arr = mr_json_new (MODRUN_JSON_ARRAY);
-  modrun_json *v;
 
   mr_json_add_bool (arr, NULL, b);
-  v = arr->items[0];
-  arr->count = 0;
-  mr_json_free (arr);
-  return v;
+  return take_only_item (arr);
 }
 
 /* Member KEY of OBJ as an object or array of TYPE to change: made when
@@ -155,7 +155,8 @@ set_env (modrun_json *proc, const char *entry)
   uint32_t i;
 
   for (i = 0; i < env->count; i++)
-    if (env->items[i]->type == MODRUN_JSON_STRING && strncmp (env->items[i]->string, entry, len) == 0
+    if (env->items[i]->type == MODRUN_JSON_STRING
+        && strncmp (env->items[i]->string, entry, len) == 0
         && (eq != NULL || env->items[i]->string[len] == '\0'))
       {
         mr_json_free (env->items[i]);
@@ -313,8 +314,9 @@ build_process (struct exec *x, mr_error **err)
   if (o->process_file != NULL && o->nargs > 0)
     return mr_fail (err, 0, "exec: give either --process or a command, not both");
   if (o->process_file == NULL && o->nargs == 0)
-    return mr_fail (err, 0, "exec: a command to run is required, or --process FILE; see "
-                            "`modrun exec --help`");
+    return mr_fail (err, 0,
+                    "exec: a command to run is required, or --process FILE; see "
+                    "`modrun exec --help`");
   if (o->process_file != NULL)
     ret = process_from_file (x, base, &proc, err);
   else
@@ -352,10 +354,11 @@ check_options (struct exec *x, mr_error **err)
   if ((x->proc.apparmor_profile && *x->proc.apparmor_profile)
       || (x->proc.selinux_label && *x->proc.selinux_label))
     if (mr_plugins_find (&x->ct.plugins, MODRUN_CONCERN_LSM) == NULL)
-      return mr_fail (err, 0, "exec: process.%s is \"%s\", but the container has no lsm plugin "
-                              "to apply it",
+      return mr_fail (err, 0,
+                      "exec: process.%s is \"%s\", but the container has no lsm plugin "
+                      "to apply it",
                       x->proc.apparmor_profile && *x->proc.apparmor_profile ? "apparmorProfile"
-                                                                          : "selinuxLabel",
+                                                                            : "selinuxLabel",
                       x->proc.apparmor_profile && *x->proc.apparmor_profile
                           ? x->proc.apparmor_profile
                           : x->proc.selinux_label);
@@ -375,7 +378,8 @@ check_status (struct exec *x, mr_error **err)
     case MR_STATUS_PAUSED:
       if (x->opts->ignore_paused)
         return 0;
-      return mr_fail (err, 0, "cannot exec in a paused container (use --ignore-paused to override)");
+      return mr_fail (err, 0,
+                      "cannot exec in a paused container (use --ignore-paused to override)");
     case MR_STATUS_STOPPED:
       return mr_fail (err, 0, "cannot exec in a stopped container");
     default:
@@ -441,7 +445,8 @@ open_init (struct exec *x, mr_error **err)
       if (x->ns_fd[i] < 0)
         return mr_fail (err, errno, "move an fd above the --preserve-fds range");
     }
-  x->root_fd = mr_fd_pass_above (&x->fds, openat (proc_dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
+  x->root_fd
+      = mr_fd_pass_above (&x->fds, openat (proc_dir, "root", O_PATH | O_DIRECTORY | O_CLOEXEC));
   if (x->root_fd < 0)
     return mr_fail (err, errno, "open `%s/root` of the container init", path);
   if (init_has_exited (x->init_pidfd))
@@ -451,8 +456,7 @@ open_init (struct exec *x, mr_error **err)
 
 /* The process, in the runtime's fork. */
 
-static void __attribute__ ((noreturn))
-child_fail (struct exec *x, mr_error *err)
+static void __attribute__ ((noreturn)) child_fail (struct exec *x, mr_error *err)
 {
   if (mr_sync_send (x->sync_fd, MR_SYNC_ERROR, err->msg) < 0)
     dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
@@ -515,8 +519,7 @@ run_seccomp (struct exec *x, mr_error **err)
                                  MODRUN_CONCERN_SECCOMP, true, err);
 }
 
-static void __attribute__ ((noreturn))
-child_main (struct exec *x)
+static void __attribute__ ((noreturn)) child_main (struct exec *x)
 {
   cleanup_error mr_error *err = NULL;
   cleanup_free char *exe = NULL;
@@ -797,8 +800,13 @@ precheck (struct mr_runtime *rt, const char *id, bool ignore_paused, mr_error **
 int
 mr_exec (struct mr_runtime *rt, const struct mr_exec_opts *opts, mr_error **err)
 {
-  struct exec x = { .rt = rt, .opts = opts, .init_pidfd = -1, .root_fd = -1, .sync_fd = -1,
-                    .console_fd = -1, .master_fd = -1 };
+  struct exec x = { .rt = rt,
+                    .opts = opts,
+                    .init_pidfd = -1,
+                    .root_fd = -1,
+                    .sync_fd = -1,
+                    .console_fd = -1,
+                    .master_fd = -1 };
   pid_t pid;
   size_t i;
   int ret;

@@ -250,8 +250,8 @@ mr_exit_code_of (int status)
   return 255;
 }
 
-static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
-                                         SIGUSR2, SIGPIPE, SIGALRM, SIGCONT, SIGWINCH };
+static const int forwarded_signals[]
+    = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGPIPE, SIGALRM, SIGCONT, SIGWINCH };
 
 int
 mr_wait_foreground (pid_t pid, int master, mr_error **err)

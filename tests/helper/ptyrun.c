@@ -34,7 +34,7 @@ number (const char *s)
 {
   long v = strtol (s, NULL, 10);
 
-  return v > 0 && v < 10000 ? (unsigned short) v : 24;
+  return v > 0 && v < 10000 ? (unsigned short)v : 24;
 }
 
 int
@@ -88,14 +88,14 @@ main (int argc, char **argv)
     {
       if (n <= 0)
         continue;
-      if (write (STDOUT_FILENO, buf, (size_t) n) != n)
+      if (write (STDOUT_FILENO, buf, (size_t)n) != n)
         return fail ("write to stdout");
       if (resized)
         continue;
-      if (seen_len + (size_t) n >= sizeof seen)
+      if (seen_len + (size_t)n >= sizeof seen)
         seen_len = 0;
-      memcpy (seen + seen_len, buf, (size_t) n);
-      seen_len += (size_t) n;
+      memcpy (seen + seen_len, buf, (size_t)n);
+      seen_len += (size_t)n;
       seen[seen_len] = '\0';
       if (strstr (seen, argv[3]) != NULL)
         {

@@ -37,7 +37,7 @@ listen_at (const char *path)
   char tmp[sizeof addr.sun_path];
   int fd;
 
-  if (snprintf (tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
+  if (snprintf (tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
     {
       fprintf (stderr, "recvpidfd: %s: socket path too long\n", path);
       return -1;
@@ -47,7 +47,7 @@ listen_at (const char *path)
   if (fd < 0)
     return fail ("socket"), -1;
   unlink (tmp);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0 || listen (fd, 1) < 0
       || rename (tmp, path) < 0)
     {
       fail (path);
