@@ -361,12 +361,16 @@ assert_match "$X_STATUS:$X_ERR" "^1:.*pidfd socket .*nosuch\.sock" \
 
 # 12. A created container (its process not started yet) takes execs too.
 make_bundle "$TEST_TMP/bundle5" cr
+cfg '.process.noNewPrivileges = false'
 timeout 30 $MODRUN create --bundle "$TEST_TMP/bundle5" cr </dev/null >/dev/null 2>&1
 xrun cr mrtest report
 assert_eq "$X_STATUS" 0 "exec into a created container" || diag "$X_ERR"
 assert_eq "$(value ns.pid "$X_OUT")" "$(stat -L -c %i "/proc/$(ctr_pid cr)/ns/pid")" \
   "the process is in the init's pid namespace"
 assert_eq "$(ctr_status cr)" created "the container is still created"
+assert_eq "$(value NoNewPrivs "$X_OUT")" 0 "noNewPrivileges false in config.json: no_new_privs unset"
+xrun --no-new-privs cr mrtest report
+assert_eq "$(value NoNewPrivs "$X_OUT")" 1 "--no-new-privs sets it"
 timeout 30 $MODRUN delete --force cr >/dev/null 2>&1
 
 # 13. A container with a user namespace: the process joins it last and is
