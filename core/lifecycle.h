@@ -14,6 +14,9 @@
  * the return value is the container's exit status (128+signal). */
 int mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **err);
 int mr_start (struct mr_runtime *rt, const char *id, mr_error **err);
+/* Runs a new process in a running container (core/exec.c). In the
+ * foreground the return value is its exit status (128+signal). */
+int mr_exec (struct mr_runtime *rt, const struct mr_exec_opts *opts, mr_error **err);
 int mr_state_cmd (struct mr_runtime *rt, const char *id, mr_error **err);
 int mr_kill (struct mr_runtime *rt, const char *id, int signo, bool all, mr_error **err);
 int mr_delete (struct mr_runtime *rt, const char *id, bool force, mr_error **err);

@@ -68,6 +68,18 @@ enum opt_id
   OPT_MEM_BW_SCHEMA,
   OPT_STATS,
   OPT_INTERVAL,
+  OPT_PIDFD_SOCKET,
+  OPT_PROCESS,
+  OPT_TTY,
+  OPT_ENV,
+  OPT_CWD,
+  OPT_USER,
+  OPT_ADDITIONAL_GIDS,
+  OPT_CAP,
+  OPT_NO_NEW_PRIVS,
+  OPT_APPARMOR,
+  OPT_PROCESS_LABEL,
+  OPT_IGNORE_PAUSED,
 };
 
 struct opt
@@ -251,6 +263,7 @@ static const char global_usage[]
       "Commands:\n"
       "  create    create a container, stopped before its process runs\n"
       "  start     run the process of a created container\n"
+      "  exec      run a new process in a running container\n"
       "  run       create and start a container\n"
       "  state     print the state of a container as JSON\n"
       "  kill      send a signal (default SIGTERM) to a container's init\n"
@@ -282,7 +295,8 @@ static const char global_usage[]
   "  --console-socket PATH   AF_UNIX socket that receives the terminal's master fd\n"              \
   "  --no-pivot              switch root with MS_MOVE and chroot, not pivot_root\n"                \
   "  --no-new-keyring        keep the caller's session keyring\n"                                  \
-  "  --preserve-fds N        pass N more fds, from 3 on, to the container\n"
+  "  --preserve-fds N        pass N more fds, from 3 on, to the container\n"                       \
+  "  --pidfd-socket PATH     AF_UNIX socket that receives a pidfd of the container's init\n"
 
 static const char create_usage[]
     = "Usage: modrun create [options] <container-id>\n"
@@ -301,6 +315,37 @@ static const char run_usage[]
       "Options:\n" CREATE_OPTIONS_HELP
       "  --detach, -d            start it and return without waiting\n"
       "  --keep                  do not delete the container after it exits\n";
+
+static const char exec_usage[]
+    = "Usage: modrun exec [options] <container-id> <command> [args...]\n"
+      "       modrun exec [options] --process process.json <container-id>\n"
+      "\n"
+      "Runs a new process in a created or running container: it joins the namespaces\n"
+      "and cgroups of the container's init, its root, seccomp filter, LSM label,\n"
+      "rlimits and capabilities. Without --process it is config.json's process with\n"
+      "COMMAND as its arguments, changed by the options below; with --process it is\n"
+      "that file's (config.json's capabilities, rlimits and LSM labels stand in for\n"
+      "the ones it leaves out). modrun waits for it, passes signals on and exits\n"
+      "with its status, unless --detach.\n"
+      "\n"
+      "Options:\n"
+      "  --process FILE, -p FILE      the process, as config.json's \"process\" object\n"
+      "  --tty, -t                    give the process a terminal\n"
+      "  --console-socket PATH        AF_UNIX socket that receives the terminal's master fd\n"
+      "  --detach, -d                 return once the process has started\n"
+      "  --pid-file FILE              write the pid of the process to FILE\n"
+      "  --pidfd-socket PATH          AF_UNIX socket that receives a pidfd of the process\n"
+      "  --env NAME=VALUE, -e ...     set an environment variable (repeatable)\n"
+      "  --cwd DIR                    working directory in the container\n"
+      "  --user UID[:GID], -u ...     user and group ids\n"
+      "  --additional-gids GID, -g GID  add a supplementary group (repeatable)\n"
+      "  --cap CAP, -c CAP            add a capability to the bounding, effective and\n"
+      "                               permitted sets (repeatable)\n"
+      "  --no-new-privs               set no_new_privs for the process\n"
+      "  --apparmor PROFILE           AppArmor profile of the process\n"
+      "  --process-label LABEL        SELinux label of the process\n"
+      "  --preserve-fds N             pass N more fds, from 3 on, to the process\n"
+      "  --ignore-paused              exec in a paused container too\n";
 
 static const char start_usage[] = "Usage: modrun start <container-id>\n"
                                   "\n"
@@ -450,6 +495,117 @@ struct command
 static const struct command *find_command (const char *name);
 
 static int
+parse_preserve_fds (const char *where, const char *value, int *out, mr_error **err)
+{
+  char *end = NULL;
+  long n;
+
+  errno = 0;
+  n = strtol (value, &end, 10);
+  if (errno != 0 || end == value || *end != '\0' || n < 0 || n > 1000000)
+    return mr_fail (err, 0, "%s: --preserve-fds: expected a non-negative integer, got \"%s\"",
+                    where, value);
+  *out = (int)n;
+  return 0;
+}
+
+/* The values of the repeatable option ID, in order; the caller frees the
+ * vector, not the strings. */
+static char **
+opt_values (const struct args *a, int id, size_t *n)
+{
+  char **v = mr_xzalloc ((a->nopts + 1) * sizeof (char *));
+  size_t i;
+
+  *n = 0;
+  for (i = 0; i < a->nopts; i++)
+    if (a->opts[i].id == id)
+      v[(*n)++] = (char *)a->opts[i].value;
+  return v;
+}
+
+static int
+cmd_exec (struct mr_runtime *rt, const struct command *cmd, const struct args *a, mr_error **err)
+{
+  cleanup_free char *pid_file = NULL;
+  cleanup_free char **env = NULL, **gids = NULL, **caps = NULL;
+  struct mr_exec_opts opts = { .tty = -1, .no_new_privs = -1 };
+  size_t i;
+  int ret;
+
+  opts.id = a->pos[0];
+  opts.args = a->pos + 1;
+  opts.nargs = a->npos - 1;
+  env = opt_values (a, OPT_ENV, &opts.nenv);
+  gids = opt_values (a, OPT_ADDITIONAL_GIDS, &opts.n_additional_gids);
+  caps = opt_values (a, OPT_CAP, &opts.ncaps);
+  opts.env = env;
+  opts.additional_gids = gids;
+  opts.caps = caps;
+  for (i = 0; i < a->nopts; i++)
+    {
+      const struct parsed_opt *p = &a->opts[i];
+      bool on = false;
+
+      switch (p->id)
+        {
+        case OPT_PROCESS:
+          opts.process_file = p->value;
+          break;
+        case OPT_CONSOLE_SOCKET:
+          opts.console_socket = *p->value ? p->value : NULL;
+          break;
+        case OPT_PIDFD_SOCKET:
+          opts.pidfd_socket = *p->value ? p->value : NULL;
+          break;
+        case OPT_PID_FILE:
+          free (pid_file);
+          pid_file = NULL;
+          if (*p->value != '\0' && absolute_path (p->value, &pid_file, err) < 0)
+            return -EINVAL;
+          break;
+        case OPT_CWD:
+          opts.cwd = p->value;
+          break;
+        case OPT_USER:
+          opts.user = *p->value ? p->value : NULL;
+          break;
+        case OPT_APPARMOR:
+          opts.apparmor = *p->value ? p->value : NULL;
+          break;
+        case OPT_PROCESS_LABEL:
+          opts.process_label = *p->value ? p->value : NULL;
+          break;
+        case OPT_PRESERVE_FDS:
+          ret = parse_preserve_fds (cmd->name, p->value, &opts.preserve_fds, err);
+          if (ret < 0)
+            return ret;
+          break;
+        case OPT_TTY:
+        case OPT_DETACH:
+        case OPT_NO_NEW_PRIVS:
+        case OPT_IGNORE_PAUSED:
+          ret = flag_value (cmd->name, p, &on, err);
+          if (ret < 0)
+            return ret;
+          if (p->id == OPT_TTY)
+            opts.tty = on;
+          else if (p->id == OPT_DETACH)
+            opts.detach = on;
+          else if (p->id == OPT_NO_NEW_PRIVS)
+            opts.no_new_privs = on;
+          else
+            opts.ignore_paused = on;
+          break;
+        default:
+          break;
+        }
+    }
+  opts.pid_file = pid_file;
+  return mr_exec (rt, &opts, err);
+}
+
+static int
 cmd_create_or_run (struct mr_runtime *rt, const struct command *cmd, const struct args *a,
                    mr_error **err)
 {
@@ -482,20 +638,14 @@ cmd_create_or_run (struct mr_runtime *rt, const struct command *cmd, const struc
         case OPT_CONSOLE_SOCKET:
           opts.console_socket = *p->value ? p->value : NULL;
           break;
+        case OPT_PIDFD_SOCKET:
+          opts.pidfd_socket = *p->value ? p->value : NULL;
+          break;
         case OPT_PRESERVE_FDS:
-          {
-            char *end = NULL;
-            long n;
-
-            errno = 0;
-            n = strtol (p->value, &end, 10);
-            if (errno != 0 || end == p->value || *end != '\0' || n < 0 || n > 1000000)
-              return mr_fail (err, 0,
-                              "%s: --preserve-fds: expected a non-negative integer, got \"%s\"",
-                              cmd->name, p->value);
-            opts.preserve_fds = (int)n;
-            break;
-          }
+          ret = parse_preserve_fds (cmd->name, p->value, &opts.preserve_fds, err);
+          if (ret < 0)
+            return ret;
+          break;
         case OPT_NO_PIVOT:
         case OPT_NO_NEW_KEYRING:
         case OPT_DETACH:
@@ -995,6 +1145,7 @@ cmd_help (struct mr_runtime *rt, const struct command *cmd, const struct args *a
   { "bundle", 'b', true, OPT_BUNDLE }, { "pid-file", 0, true, OPT_PID_FILE },                      \
       { "console-socket", 0, true, OPT_CONSOLE_SOCKET }, { "no-pivot", 0, false, OPT_NO_PIVOT },   \
       { "no-new-keyring", 0, false, OPT_NO_NEW_KEYRING },                                          \
+      { "pidfd-socket", 0, true, OPT_PIDFD_SOCKET },                                               \
   {                                                                                                \
     "preserve-fds", 0, true, OPT_PRESERVE_FDS                                                      \
   }
@@ -1005,6 +1156,26 @@ static const struct opt run_opts[] = { CREATE_OPTS,
                                        { "keep", 0, false, OPT_KEEP },
                                        HELP_OPT,
                                        END_OPT };
+static const struct opt exec_opts[] = {
+  { "process", 'p', true, OPT_PROCESS },
+  { "tty", 't', false, OPT_TTY },
+  { "console-socket", 0, true, OPT_CONSOLE_SOCKET },
+  { "detach", 'd', false, OPT_DETACH },
+  { "pid-file", 0, true, OPT_PID_FILE },
+  { "pidfd-socket", 0, true, OPT_PIDFD_SOCKET },
+  { "env", 'e', true, OPT_ENV },
+  { "cwd", 0, true, OPT_CWD },
+  { "user", 'u', true, OPT_USER },
+  { "additional-gids", 'g', true, OPT_ADDITIONAL_GIDS },
+  { "cap", 'c', true, OPT_CAP },
+  { "no-new-privs", 0, false, OPT_NO_NEW_PRIVS },
+  { "apparmor", 0, true, OPT_APPARMOR },
+  { "process-label", 0, true, OPT_PROCESS_LABEL },
+  { "preserve-fds", 0, true, OPT_PRESERVE_FDS },
+  { "ignore-paused", 0, false, OPT_IGNORE_PAUSED },
+  HELP_OPT,
+  END_OPT,
+};
 static const struct opt help_only_opts[] = { HELP_OPT, END_OPT };
 static const struct opt kill_opts[] = { { "all", 'a', false, OPT_ALL }, HELP_OPT, END_OPT };
 static const struct opt delete_opts[] = { { "force", 'f', false, OPT_FORCE }, HELP_OPT, END_OPT };
@@ -1045,6 +1216,7 @@ static const struct opt plugins_opts[] = { { "format", 0, true, OPT_FORMAT }, HE
 static const struct command commands[] = {
   { "create", create_usage, create_opts, 1, 1, cmd_create_or_run, false },
   { "start", start_usage, help_only_opts, 1, 1, cmd_start, false },
+  { "exec", exec_usage, exec_opts, 1, SIZE_MAX, cmd_exec, true },
   { "run", run_usage, run_opts, 1, 1, cmd_create_or_run, false },
   { "state", state_usage, help_only_opts, 1, 1, cmd_state, false },
   { "kill", kill_usage, kill_opts, 1, 2, cmd_kill, false },

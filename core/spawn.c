@@ -11,10 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
-#include <sys/mman.h>
-#include <sys/sendfile.h>
 #include <sys/prctl.h>
-#include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -23,6 +20,7 @@
 
 #include "hooks.h"
 #include "json.h"
+#include "launch.h"
 #include "lifecycle.h"
 #include "log.h"
 #include "ociconfig.h"
@@ -30,14 +28,6 @@
 #include "process.h"
 #include "state.h"
 #include "terminal.h"
-
-/* Messages on the sync socket (SOCK_SEQPACKET: one message per read). */
-#define SYNC_GO 'G'     /* parent to child: parent stages are done */
-#define SYNC_READY 'R'  /* child to parent: waiting on the exec fifo */
-#define SYNC_ERROR 'E'  /* child to parent: followed by the message */
-#define SYNC_MASTER 'T' /* child to parent: pty master attached */
-
-#define MAX_PRESERVED_FDS 4096
 
 struct spawn
 {
@@ -55,9 +45,8 @@ struct spawn
   int lock_fd;
   pid_t pid;
   char *hook_state; /* in the init: the state JSON its hooks read */
-  /* Which of fds 3 .. 3+preserve_fds-1 the caller passed in, so a gap in
-   * that range stays a gap even if the runtime opened something there. */
-  unsigned char *preserved_open;
+  /* The fds of socket activation and --preserve-fds, from 3 on. */
+  struct mr_fd_pass fds;
 };
 
 static char *hook_state_text (struct spawn *s, enum mr_status status);
@@ -67,12 +56,7 @@ static char *hook_state_text (struct spawn *s, enum mr_status status);
 static void __attribute__ ((noreturn))
 child_fail (struct spawn *s, mr_error *err)
 {
-  size_t len = strlen (err->msg);
-  char *buf = mr_xmalloc (len + 1);
-
-  buf[0] = SYNC_ERROR;
-  memcpy (buf + 1, err->msg, len);
-  if (send (s->sync_fd, buf, len + 1, MSG_NOSIGNAL) < 0)
+  if (mr_sync_send (s->sync_fd, MR_SYNC_ERROR, err->msg) < 0)
     dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
   _exit (1);
 }
@@ -180,18 +164,6 @@ wait_for_start (struct spawn *s, mr_error **err)
   return 0;
 }
 
-/* Fds in the preserved range that the caller did not pass are ours:
- * close them so the container sees the caller's table, gaps included. */
-static void
-close_unpassed_preserved (struct spawn *s)
-{
-  int i;
-
-  for (i = 0; i < s->opts->preserve_fds; i++)
-    if (!s->preserved_open[i])
-      close (3 + i);
-}
-
 /* Waits for the parent's go; it carries the state JSON when the init has
  * hooks of its own to run. */
 static int
@@ -209,7 +181,7 @@ read_go (struct spawn *s)
   do
     n = recv (s->sync_fd, buf, (size_t) size, 0);
   while (n < 0 && errno == EINTR);
-  if (n != size || buf[0] != SYNC_GO)
+  if (n != size || buf[0] != MR_SYNC_GO)
     {
       free (buf);
       return -1;
@@ -231,8 +203,7 @@ child_main (struct spawn *s)
   cleanup_error mr_error *err = NULL;
   cleanup_free char *exe = NULL;
   const struct mr_process *proc = &s->cfg->process;
-  char ready = SYNC_READY;
-
+  
   /* Until it execs, the init runs the runtime's binary inside the
    * container's namespaces: other processes there must not reach it
    * through /proc (its exe, fds, memory). execve makes it dumpable again. */
@@ -259,10 +230,12 @@ child_main (struct spawn *s)
 
   if (proc->present && proc->terminal)
     {
+      unsigned int rows = proc->console_height, cols = proc->console_width;
       int master = -1;
 
-      if (mr_terminal_setup_child (proc->console_height, proc->console_width, &master, &err)
-          < 0)
+      if (s->console_fd < 0)
+        mr_terminal_size_of_stdin (&rows, &cols);
+      if (mr_terminal_setup_child (rows, cols, &master, &err) < 0)
         child_fail (s, err);
       if (send_master (s, master, &err) < 0)
         child_fail (s, err);
@@ -293,7 +266,7 @@ child_main (struct spawn *s)
       < 0)
     child_fail (s, err);
 
-  if (send (s->sync_fd, &ready, 1, MSG_NOSIGNAL) < 0)
+  if (mr_sync_send (s->sync_fd, MR_SYNC_READY, NULL) < 0)
     _exit (1);
   close (s->sync_fd);
   s->sync_fd = -1;
@@ -330,8 +303,7 @@ child_main (struct spawn *s)
       dprintf (STDERR_FILENO, "modrun: %s\n", err->msg);
       _exit (1);
     }
-  mr_process_close_fds (s->opts->preserve_fds, -1);
-  close_unpassed_preserved (s);
+  mr_fd_pass_apply (&s->fds);
   mr_process_exec (proc, exe, &err);
   dprintf (STDERR_FILENO, "modrun: %s\n", err ? err->msg : "exec failed");
   _exit (127);
@@ -339,41 +311,14 @@ child_main (struct spawn *s)
 
 /* Parent side. */
 
-static void
-note_preserved_fds (struct spawn *s)
-{
-  int i, n = s->opts->preserve_fds;
-
-  if (n < 0 || n > MAX_PRESERVED_FDS)
-    n = 0;
-
-  s->preserved_open = mr_xzalloc ((size_t) (n > 0 ? n : 1));
-  for (i = 0; i < n; i++)
-    s->preserved_open[i] = fcntl (3 + i, F_GETFD) >= 0;
-}
-
-/* Moves FD above the preserved range so it can never be taken for one of
- * the caller's fds. */
-static int
-above_preserved (struct spawn *s, int fd)
-{
-  int moved;
-
-  if (fd < 0 || fd >= 3 + s->opts->preserve_fds)
-    return fd;
-  moved = fcntl (fd, F_DUPFD_CLOEXEC, 3 + s->opts->preserve_fds);
-  close (fd);
-  return moved;
-}
-
 static int
 check_options (struct spawn *s, mr_error **err)
 {
   const struct mr_process *proc = &s->cfg->process;
 
-  if (s->opts->preserve_fds < 0 || s->opts->preserve_fds > MAX_PRESERVED_FDS)
-    return mr_fail (err, EINVAL, "--preserve-fds: expected 0 to %d, got %d", MAX_PRESERVED_FDS,
-                    s->opts->preserve_fds);
+  if (s->opts->preserve_fds < 0 || s->opts->preserve_fds > MR_MAX_PASSED_FDS - mr_listen_fds ())
+    return mr_fail (err, EINVAL, "--preserve-fds: expected 0 to %d, got %d",
+                    MR_MAX_PASSED_FDS - mr_listen_fds (), s->opts->preserve_fds);
   if ((s->opts->foreground || s->opts->detach) && !proc->present)
     return mr_fail (err, 0, "config.json: process is required to run a container");
   if (proc->present && proc->terminal && s->opts->console_socket == NULL
@@ -417,7 +362,7 @@ make_exec_fifo (struct spawn *s, mr_error **err)
    * reopens the fifo through its fd. */
   if (chmod (path, 0622) < 0)
     return mr_fail (err, errno, "chmod `%s`", path);
-  s->fifo_fd = above_preserved (s, open (path, O_PATH | O_CLOEXEC));
+  s->fifo_fd = mr_fd_pass_above (&s->fds, open (path, O_PATH | O_CLOEXEC));
   if (s->fifo_fd < 0)
     return mr_fail (err, errno, "open `%s`", path);
   return 0;
@@ -427,40 +372,6 @@ static pid_t
 clone_child (uint64_t flags)
 {
   return (pid_t) syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
-}
-
-static int
-recv_sync (struct spawn *s, char *tag, char *msg, size_t msglen, int *fd)
-{
-  struct iovec iov[2];
-  union
-  {
-    char buf[CMSG_SPACE (sizeof (int))];
-    struct cmsghdr align;
-  } u;
-  struct msghdr mh = { 0 };
-  struct cmsghdr *cm;
-  ssize_t n;
-
-  iov[0].iov_base = tag;
-  iov[0].iov_len = 1;
-  iov[1].iov_base = msg;
-  iov[1].iov_len = msglen - 1;
-  mh.msg_iov = iov;
-  mh.msg_iovlen = 2;
-  mh.msg_control = u.buf;
-  mh.msg_controllen = sizeof (u.buf);
-  do
-    n = recvmsg (s->sync_fd, &mh, MSG_CMSG_CLOEXEC);
-  while (n < 0 && errno == EINTR);
-  if (n <= 0)
-    return n < 0 ? -errno : -EPIPE;
-  msg[n - 1] = '\0';
-  *fd = -1;
-  for (cm = CMSG_FIRSTHDR (&mh); cm; cm = CMSG_NXTHDR (&mh, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_RIGHTS)
-      memcpy (fd, CMSG_DATA (cm), sizeof (int));
-  return 0;
 }
 
 static int
@@ -489,18 +400,18 @@ wait_child_ready (struct spawn *s, mr_error **err)
 
   for (;;)
     {
-      ret = recv_sync (s, &tag, msg, sizeof (msg), &fd);
+      ret = mr_sync_recv (s->sync_fd, &tag, msg, sizeof (msg), &fd);
       if (ret < 0)
         return describe_child_exit (s, err);
       if (fd >= 0)
-        tag = SYNC_MASTER;
+        tag = MR_SYNC_MASTER;
       switch (tag)
         {
-        case SYNC_READY:
+        case MR_SYNC_READY:
           return 0;
-        case SYNC_ERROR:
+        case MR_SYNC_ERROR:
           return mr_fail (err, 0, "%s", msg);
-        case SYNC_MASTER:
+        case MR_SYNC_MASTER:
           if (s->master_fd >= 0)
             close (s->master_fd);
           s->master_fd = fd;
@@ -543,11 +454,11 @@ send_go (struct spawn *s)
     {
       cleanup_free char *text = hook_state_text (s, MR_STATUS_CREATED);
 
-      msg = mr_xasprintf ("%c%s", SYNC_GO, text);
+      msg = mr_xasprintf ("%c%s", MR_SYNC_GO, text);
       len = strlen (msg);
     }
   else
-    msg = mr_xasprintf ("%c", SYNC_GO);
+    msg = mr_xasprintf ("%c", MR_SYNC_GO);
   return send (s->sync_fd, msg, len, MSG_NOSIGNAL) < 0 ? -errno : 0;
 }
 
@@ -559,8 +470,8 @@ spawn_init (struct spawn *s, mr_error **err)
 
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return mr_fail (err, errno, "socketpair");
-  sv[0] = above_preserved (s, sv[0]);
-  sv[1] = above_preserved (s, sv[1]);
+  sv[0] = mr_fd_pass_above (&s->fds, sv[0]);
+  sv[1] = mr_fd_pass_above (&s->fds, sv[1]);
 
   s->pid = clone_child (s->c.clone_flags);
   if (s->pid < 0)
@@ -594,15 +505,6 @@ spawn_init (struct spawn *s, mr_error **err)
   return wait_child_ready (s, err);
 }
 
-static int
-write_pid_file (const char *path, pid_t pid, mr_error **err)
-{
-  char buf[32];
-  int len = snprintf (buf, sizeof (buf), "%d", (int) pid);
-
-  return mr_write_file_atomic (path, buf, (size_t) len, 0644, err);
-}
-
 static void fill_state (struct spawn *s, struct mr_state *st);
 
 /* Writes state.json: first with no init (pid 0) right after the state
@@ -623,7 +525,7 @@ record_state (struct spawn *s, mr_error **err)
   if (ret < 0)
     return ret;
   if (s->opts->pid_file && s->pid > 0)
-    return write_pid_file (s->opts->pid_file, s->pid, err);
+    return mr_write_pid_file (s->opts->pid_file, s->pid, err);
   return 0;
 }
 
@@ -692,66 +594,7 @@ spawn_release (struct spawn *s)
   mr_plugins_unload (&s->plugins);
   mr_config_free (s->cfg);
   free (s->state_dir);
-  free (s->preserved_open);
-}
-
-static int
-exit_code_of (int status)
-{
-  if (WIFEXITED (status))
-    return WEXITSTATUS (status);
-  if (WIFSIGNALED (status))
-    return 128 + WTERMSIG (status);
-  return 255;
-}
-
-static const int forwarded_signals[] = { SIGHUP,  SIGINT,  SIGQUIT, SIGTERM, SIGUSR1,
-                                         SIGUSR2, SIGPIPE, SIGALRM, SIGCONT, SIGWINCH };
-
-/* Waits for the init, passing on the signals modrun receives meanwhile. */
-static int
-wait_foreground (pid_t pid, int master, mr_error **err)
-{
-  sigset_t mask, old;
-  cleanup_close int sfd = -1;
-  size_t i;
-  int status = 0;
-
-  sigemptyset (&mask);
-  sigaddset (&mask, SIGCHLD);
-  if (master < 0)
-    for (i = 0; i < sizeof (forwarded_signals) / sizeof (forwarded_signals[0]); i++)
-      sigaddset (&mask, forwarded_signals[i]);
-  sigprocmask (SIG_BLOCK, &mask, &old);
-  sfd = signalfd (-1, &mask, SFD_CLOEXEC);
-  if (sfd < 0)
-    return mr_fail (err, errno, "signalfd");
-
-  if (master >= 0)
-    {
-      int ret = mr_terminal_bridge (master, err);
-      if (ret < 0)
-        mr_log (MODRUN_LOG_WARNING, "terminal: %s", (*err)->msg);
-      mr_error_free (*err);
-      *err = NULL;
-    }
-
-  for (;;)
-    {
-      struct signalfd_siginfo si;
-      pid_t r = waitpid (pid, &status, WNOHANG);
-
-      if (r == pid)
-        break;
-      if (r < 0 && errno != EINTR)
-        return mr_fail (err, errno, "wait for the container init");
-      if (read (sfd, &si, sizeof (si)) != (ssize_t) sizeof (si))
-        continue;
-      if (si.ssi_signo != SIGCHLD)
-        kill (pid, (int) si.ssi_signo);
-    }
-  sigprocmask (SIG_SETMASK, &old, NULL);
-  return exit_code_of (status);
+  mr_fd_pass_free (&s->fds);
 }
 
 /* delete, for a foreground run whose process has exited: the plugins that
@@ -813,7 +656,7 @@ run_foreground (struct spawn *s, mr_error **err)
       mr_hooks_run_warn (s->cfg->hooks, "poststart", text);
     }
 
-  code = wait_foreground (pid, s->master_fd, err);
+  code = mr_wait_foreground (pid, s->master_fd, err);
   s->pid = 0;
   if (code < 0)
     return code;
@@ -823,7 +666,9 @@ run_foreground (struct spawn *s, mr_error **err)
 }
 
 /* True when config.json joins a PID namespace by path: its processes can
- * see the init while it still runs the runtime's binary. */
+ * see the init while it still runs the runtime's binary, and could open
+ * /proc/INIT/exe and, once the init has exec'd, write through it into the
+ * runtime's binary on the host: the runtime runs from a sealed copy then. */
 static int
 joins_pid_namespace (const modrun_json *config)
 {
@@ -842,49 +687,19 @@ joins_pid_namespace (const modrun_json *config)
   return 0;
 }
 
-/* A process of the joined PID namespace could open /proc/INIT/exe and,
- * once the init has exec'd, write through it into the runtime's binary on
- * the host. Before that can happen, the runtime runs itself again from a
- * sealed, unwritable in-memory copy, with the same arguments. Returns only
- * on failure, or when it already runs from such a copy. */
-static int
-reexec_from_sealed_copy (mr_error **err)
+/* Socket activation: the fds systemd passed go on to the container, and
+ * LISTEN_FDS and LISTEN_PID tell its process about them. */
+static void
+pass_listen_fds (struct spawn *s)
 {
-  char exe[PATH_MAX];
-  cleanup_free char *cmdline = NULL;
-  cleanup_close int src = -1, mfd = -1;
-  char **argv;
-  size_t len = 0, n = 0, i;
-  ssize_t l;
-  struct stat stb;
-  off_t off = 0;
+  char n[16];
+  int listen = mr_listen_fds ();
 
-  l = readlink ("/proc/self/exe", exe, sizeof (exe) - 1);
-  if (l > 0 && strncmp (exe, "/memfd:", 7) == 0)
-    return 0;
-  if (mr_read_file ("/proc/self/cmdline", &cmdline, &len, err) < 0)
-    return -EIO;
-  src = open ("/proc/self/exe", O_RDONLY | O_CLOEXEC);
-  if (src < 0 || fstat (src, &stb) < 0)
-    return mr_fail (err, errno, "open the runtime's own binary");
-  mfd = (int) syscall (SYS_memfd_create, "modrun", MFD_CLOEXEC | MFD_ALLOW_SEALING);
-  if (mfd < 0)
-    return mr_fail (err, errno, "memfd_create");
-  while (off < stb.st_size)
-    if (sendfile (mfd, src, &off, (size_t) (stb.st_size - off)) <= 0)
-      return mr_fail (err, errno, "copy the runtime's binary to memory");
-  if (fcntl (mfd, F_ADD_SEALS, F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE) < 0)
-    return mr_fail (err, errno, "seal the runtime's copy");
-
-  for (i = 0; i < len; i++)
-    if (cmdline[i] == '\0')
-      n++;
-  argv = mr_xzalloc ((n + 1) * sizeof (char *));
-  for (i = 0, n = 0; i < len; i += strlen (cmdline + i) + 1)
-    argv[n++] = cmdline + i;
-  fexecve (mfd, argv, environ);
-  free (argv);
-  return mr_fail (err, errno, "run the runtime's sealed copy");
+  if (listen == 0 || !s->cfg->process.present)
+    return;
+  snprintf (n, sizeof (n), "%d", listen);
+  mr_process_setenv (&s->cfg->process, "LISTEN_FDS", n);
+  mr_process_setenv (&s->cfg->process, "LISTEN_PID", "1");
 }
 
 int
@@ -895,7 +710,7 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
   int prepared = 0;
   int ret;
 
-  note_preserved_fds (&s);
+  mr_fd_pass_note (&s.fds, mr_listen_fds () + opts->preserve_fds);
   ret = mr_state_check_id (opts->id, err);
   if (ret < 0)
     goto out;
@@ -905,9 +720,10 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
   ret = check_options (&s, err);
   if (ret < 0)
     goto out;
+  pass_listen_fds (&s);
   if (joins_pid_namespace (s.cfg->tree))
     {
-      ret = reexec_from_sealed_copy (err);
+      ret = mr_reexec_sealed (err);
       if (ret < 0)
         goto out;
     }
@@ -955,7 +771,7 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
     goto fail;
   if (opts->console_socket)
     {
-      s.console_fd = above_preserved (&s, mr_console_socket_open (opts->console_socket, err));
+      s.console_fd = mr_fd_pass_above (&s.fds, mr_console_socket_open (opts->console_socket, err));
       if (s.console_fd < 0)
         {
           ret = s.console_fd;
@@ -969,6 +785,12 @@ mr_create (struct mr_runtime *rt, const struct mr_create_opts *opts, mr_error **
   ret = record_state (&s, err);
   if (ret < 0)
     goto fail;
+  if (opts->pidfd_socket)
+    {
+      ret = mr_send_pidfd (opts->pidfd_socket, s.pid, err);
+      if (ret < 0)
+        goto fail;
+    }
 
   close (s.sync_fd);
   s.sync_fd = -1;

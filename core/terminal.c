@@ -109,8 +109,27 @@ mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master, mr_e
   return 0;
 }
 
+void
+mr_terminal_size_of_stdin (unsigned int *rows, unsigned int *cols)
+{
+  struct winsize ws;
+
+  if (isatty (STDIN_FILENO) && ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row != 0
+      && ws.ws_col != 0)
+    {
+      *rows = ws.ws_row;
+      *cols = ws.ws_col;
+    }
+}
+
 int
 mr_console_socket_open (const char *path, mr_error **err)
+{
+  return mr_unix_socket_connect ("console socket", path, err);
+}
+
+int
+mr_unix_socket_connect (const char *what, const char *path, mr_error **err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
   cleanup_close int fd = -1;
@@ -121,7 +140,7 @@ mr_console_socket_open (const char *path, mr_error **err)
 
   fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return mr_fail (err, errno, "console socket `%s`: create a unix socket", path);
+    return mr_fail (err, errno, "%s `%s`: create a unix socket", what, path);
 
   if (strlen (path) < sizeof (addr.sun_path))
     strcpy (addr.sun_path, path);
@@ -131,19 +150,19 @@ mr_console_socket_open (const char *path, mr_error **err)
       dir = mr_xstrdup (path);
       slash = strrchr (dir, '/');
       if (slash == NULL)
-        return mr_fail (err, ENAMETOOLONG, "console socket `%s`", path);
+        return mr_fail (err, ENAMETOOLONG, "%s `%s`", what, path);
       *slash = '\0';
       name = slash + 1;
       dirfd = open (dir[0] ? dir : "/", O_PATH | O_DIRECTORY | O_CLOEXEC);
       if (dirfd < 0)
-        return mr_fail (err, errno, "console socket `%s`: open its directory", path);
+        return mr_fail (err, errno, "%s `%s`: open its directory", what, path);
       if (snprintf (addr.sun_path, sizeof (addr.sun_path), "/proc/self/fd/%d/%s", dirfd, name)
           >= (int)sizeof (addr.sun_path))
-        return mr_fail (err, ENAMETOOLONG, "console socket `%s`: file name", path);
+        return mr_fail (err, ENAMETOOLONG, "%s `%s`: file name", what, path);
     }
 
   if (connect (fd, (struct sockaddr *)&addr, sizeof (addr)) < 0)
-    return mr_fail (err, errno, "console socket `%s`: connect", path);
+    return mr_fail (err, errno, "%s `%s`: connect", what, path);
   return mr_steal_fd (fd);
 }
 

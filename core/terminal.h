@@ -10,8 +10,14 @@
  * ROWS and COLS are non-zero, and returns the master fd. */
 int mr_terminal_setup_child (unsigned int rows, unsigned int cols, int *master,
                              mr_error **err);
+/* The size of the terminal on our stdin, into *ROWS and *COLS, when stdin
+ * is one with a size; else they are left alone. A terminal bridged to ours
+ * starts with it, so the program never sees another size first. */
+void mr_terminal_size_of_stdin (unsigned int *rows, unsigned int *cols);
 /* Connects to the unix socket PATH; returns the fd. */
 int mr_console_socket_open (const char *path, mr_error **err);
+/* The same for any unix socket; WHAT names it in messages ("pidfd socket"). */
+int mr_unix_socket_connect (const char *what, const char *path, mr_error **err);
 /* Sends FD over the unix socket SOCK with SCM_RIGHTS. */
 int mr_send_fd (int sock, int fd, mr_error **err);
 /* Receives one fd sent with SCM_RIGHTS. */

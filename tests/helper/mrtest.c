@@ -215,7 +215,7 @@ usage (void)
          "       report | mounts | cat FILE | write FILE TEXT | open FILE [r|w]\n"
          "       | stat PATH | ls DIR | sleep SECONDS | exit N | kill-self SIGNAL\n"
          "       | alloc MB | forks N | tty | sysctl NAME | clock | wait-signal SIGNAL\n"
-         "       | keyring | exec PATH [ARG...] | syscall CALL... | thread-syscall CALL\n"
+         "       | keyring | winch | exec PATH [ARG...] | syscall CALL... | thread-syscall CALL\n"
          "CALL is NAME[:ARG...], NAME one of getppid, gettid, sched_yield, getpgrp,\n"
          "getpriority, personality; ARGs are 64-bit integers (0x... for hex)\n",
          stderr);
@@ -769,6 +769,31 @@ cmd_tty (void)
   return 0;
 }
 
+/* Prints the size of the terminal on stdin, waits for SIGWINCH (blocked
+ * before "waiting-winch" is printed, so none is lost), prints it again. */
+static int
+cmd_winch (void)
+{
+  struct winsize ws;
+  sigset_t set;
+  siginfo_t info;
+
+  sigemptyset (&set);
+  sigaddset (&set, SIGWINCH);
+  sigprocmask (SIG_BLOCK, &set, NULL);
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+    return fail_errno ("TIOCGWINSZ", errno);
+  printf ("size: %u %u\nwaiting-winch\n", ws.ws_row, ws.ws_col);
+  fflush (stdout);
+  while (sigwaitinfo (&set, &info) < 0)
+    if (errno != EINTR)
+      return fail_errno ("sigwaitinfo", errno);
+  if (ioctl (STDIN_FILENO, TIOCGWINSZ, &ws) < 0)
+    return fail_errno ("TIOCGWINSZ", errno);
+  printf ("resized: %u %u\n", ws.ws_row, ws.ws_col);
+  return 0;
+}
+
 static int
 cmd_sysctl (const char *name)
 {
@@ -861,6 +886,8 @@ run_command (int argc, char **argv)
     return cmd_forks (argv[2]);
   if (strcmp (cmd, "tty") == 0 && nargs == 0)
     return cmd_tty ();
+  if (strcmp (cmd, "winch") == 0 && nargs == 0)
+    return cmd_winch ();
   if (strcmp (cmd, "sysctl") == 0 && nargs == 1)
     return cmd_sysctl (argv[2]);
   if (strcmp (cmd, "clock") == 0 && nargs == 0)

@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 38
+plan 49
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -149,6 +149,52 @@ fds=$(sed -n 's/^fd\.\([0-9]*\):.*/\1/p' "$TEST_TMP/fds.out" | sort -n | tr '\n'
 assert_eq "$fds" "0 1 2 " "after create and start too, only fds 0, 1 and 2 are open"
 timeout 30 $MODRUN delete --force fds >/dev/null 2>&1
 
+# Gaps stay gaps: with fd 3 open, 4 closed and 5 open, --preserve-fds 3
+# passes 3 and 5, and the container sees nothing at 4.
+fd_list ()
+{
+  printf '%s\n' "$1" | sed -n 's/^fd\.\([0-9]*\):.*/\1/p' | sort -n | tr '\n' ' '
+}
+exec 3<"$B/config.json" 4<&- 5<"$B/config.json"
+make_bundle "$B" p
+run_ctr fds --preserve-fds 3
+assert_eq "$(fd_list "$RUN_STDOUT")" "0 1 2 3 5 " "run --preserve-fds 3 with fd 4 closed: 3 and 5 pass"
+
+make_bundle "$B" p
+timeout 30 $MODRUN create --bundle "$B" --preserve-fds 3 fds </dev/null >"$TEST_TMP/fds.out" 2>&1 &&
+  timeout 30 $MODRUN start fds >/dev/null 2>&1 && wait_status fds stopped 10
+assert_eq "$(fd_list "$(cat "$TEST_TMP/fds.out")")" "0 1 2 3 5 " \
+  "create --preserve-fds 3 and start: the same fds, the gap kept"
+timeout 30 $MODRUN delete --force fds >/dev/null 2>&1
+
+# Socket activation: LISTEN_FDS fds, when LISTEN_PID is the runtime's pid,
+# pass on with LISTEN_FDS=N and LISTEN_PID=1 in the container; the fds of
+# --preserve-fds come after them.
+listen_run ()
+{
+  local pid_value=$1
+  shift
+  make_bundle "$B" p
+  timeout 60 bash -c 'export LISTEN_FDS=2 LISTEN_PID='"$pid_value"'; exec "$@"' listen \
+    $MODRUN run --bundle "$B" "$@" lfd </dev/null >"$TEST_TMP/run.out" 2>"$TEST_TMP/run.err"
+  RUN_STATUS=$?
+  RUN_STDOUT=$(cat "$TEST_TMP/run.out")
+}
+listen_run '$$'
+assert_eq "$RUN_STATUS" 0 "run with LISTEN_FDS=2 set for it" || diag "$(cat "$TEST_TMP/run.err")"
+assert_eq "$(fd_list "$RUN_STDOUT")" "0 1 2 3 " "LISTEN_FDS=2 passes fds 3 and 4 (4 closed: a gap)"
+assert_eq "$(report env | grep '^LISTEN_' | sort | tr '\n' ' ')" "LISTEN_FDS=2 LISTEN_PID=1 " \
+  "the container gets LISTEN_FDS=2 and LISTEN_PID=1"
+exec 4<"$B/config.json" 6<"$B/config.json"
+listen_run '$$' --preserve-fds 2
+assert_eq "$(fd_list "$RUN_STDOUT")" "0 1 2 3 4 5 6 " \
+  "LISTEN_FDS=2 and --preserve-fds 2: fds 3 to 6 pass"
+exec 6<&-
+listen_run 1
+assert_eq "$(fd_list "$RUN_STDOUT")" "0 1 2 " "LISTEN_PID of another process: no fd passes"
+assert_eq "$(report env | grep -c '^LISTEN_')" 0 "and no LISTEN_ variable is set"
+exec 3<&- 4<&- 5<&-
+
 # 6. A terminal through --console-socket.
 make_bundle "$B" p
 cfg '.process.terminal = true | .process.consoleSize = {"height": 30, "width": 100}
@@ -183,5 +229,15 @@ fg=$(sed -n 's/^foreground-pgrp: //p' <<<"$tty_out")
 ok $? "the terminal is the controlling one, the program in its foreground (sid ${sid:-?})"
 assert_match "$tty_out" "^stdin-ttyname: /dev/pts/[0-9]+$" "the terminal is a /dev/pts one"
 timeout 30 $MODRUN delete --force tty >/dev/null 2>&1
+
+# 7. A foreground run with a terminal follows the size of ours.
+make_bundle "$B" p
+cfg '.process.terminal = true | .process.args = ["/bin/mrtest", "winch"]'
+timeout 60 "$(dirname "$MRTEST")/ptyrun" 25 80 waiting-winch 50 132 \
+  $MODRUN run --bundle "$B" winch >"$TEST_TMP/winch.out" 2>&1
+assert_eq "$?" 0 "run with a terminal, on a terminal that is resized"
+winch=$(tr -d '\r' <"$TEST_TMP/winch.out")
+assert_match "$winch" "^size: 25 80$" "the container's terminal starts with the size of ours"
+assert_match "$winch" "^resized: 50 132$" "and follows ours when it changes (SIGWINCH)"
 
 assert_no_leftovers

@@ -1,7 +1,8 @@
 /* Unit tests of process setup and terminals that need no container:
  * executable lookup, fds across exec, credentials and capabilities,
  * rlimits, oom_score_adj and the keyring in forked children, pty passing
- * over unix sockets, the pty of the init and the foreground bridge. */
+ * over unix sockets, the pty of the init and the foreground bridge, and
+ * what create and exec share: fd hand-over, socket activation, env. */
 #include "config.h"
 
 #include <errno.h>
@@ -20,6 +21,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include "launch.h"
 #include "process.h"
 #include "tap.h"
 #include "terminal.h"
@@ -759,6 +761,98 @@ test_bridge (void)
       "the bridge returns 0 when the container's side hangs up");
 }
 
+static void
+test_setenv (void)
+{
+  struct mr_process p = { 0 };
+  char **env = mr_xzalloc (3 * sizeof (char *));
+
+  env[0] = mr_xstrdup ("A=1");
+  env[1] = mr_xstrdup ("LISTEN_FDSX=9");
+  p.env = env;
+  mr_process_setenv (&p, "LISTEN_FDS", "2");
+  mr_process_setenv (&p, "A", "3");
+  is_str (p.env[0], "A=3", "setenv replaces a variable of that name");
+  is_str (p.env[1], "LISTEN_FDSX=9", "and leaves one whose name only starts with it");
+  is_str (p.env[2], "LISTEN_FDS=2", "a new variable is appended");
+  ok (p.env[3] == NULL, "the environment stays NULL-terminated");
+  mr_process_clear (&p);
+
+  memset (&p, 0, sizeof (p));
+  mr_process_setenv (&p, "X", "");
+  is_str (p.env ? p.env[0] : NULL, "X=", "setenv on an empty environment");
+  mr_process_clear (&p);
+}
+
+static void
+test_listen_fds (void)
+{
+  char pid[16];
+
+  snprintf (pid, sizeof (pid), "%d", (int)getpid ());
+  unsetenv ("LISTEN_FDS");
+  unsetenv ("LISTEN_PID");
+  ok (mr_listen_fds () == 0, "no LISTEN_FDS: no fd");
+  setenv ("LISTEN_FDS", "3", 1);
+  ok (mr_listen_fds () == 0, "LISTEN_FDS without LISTEN_PID: no fd");
+  setenv ("LISTEN_PID", "1", 1);
+  ok (mr_listen_fds () == 0, "LISTEN_PID of another process: no fd");
+  setenv ("LISTEN_PID", pid, 1);
+  ok (mr_listen_fds () == 3, "LISTEN_PID ours: LISTEN_FDS fds");
+  setenv ("LISTEN_FDS", "3x", 1);
+  ok (mr_listen_fds () == 0, "LISTEN_FDS not a number: no fd");
+  unsetenv ("LISTEN_FDS");
+  unsetenv ("LISTEN_PID");
+}
+
+/* In a child: fds 3 and 5 open, 4 closed, a runtime fd opened into the
+ * gap and moved; after mr_fd_pass_apply, 3 and 5 survive exec-like
+ * checks (not close-on-exec), 4 is closed, the runtime's fd is CLOEXEC. */
+static void
+test_fd_pass (void)
+{
+  pid_t pid = fork ();
+  int status = 0;
+
+  if (pid == 0)
+    {
+      struct mr_fd_pass fp;
+      int ours, moved, bad = 0;
+
+      for (int fd = 3; fd < 64; fd++)
+        close (fd);
+      if (open ("/dev/null", O_RDONLY) != 3 || dup2 (3, 5) != 5)
+        _exit (10);
+      mr_fd_pass_note (&fp, 3);
+      ours = open ("/dev/null", O_RDONLY | O_CLOEXEC); /* lands on 4 */
+      moved = mr_fd_pass_above (&fp, ours);
+      if (ours != 4 || moved < 6 || fcntl (4, F_GETFD) >= 0)
+        bad |= 1;
+      ours = open ("/dev/null", O_RDONLY | O_CLOEXEC); /* 4 again: a gap fd */
+      if (mr_fd_pass_apply (&fp) < 0)
+        bad |= 2;
+      if (fcntl (3, F_GETFD) != 0 || fcntl (5, F_GETFD) != 0)
+        bad |= 4;
+      if (fcntl (4, F_GETFD) >= 0)
+        bad |= 8;
+      if (!(fcntl (moved, F_GETFD) & FD_CLOEXEC))
+        bad |= 16;
+      mr_fd_pass_free (&fp);
+      _exit (bad);
+    }
+  waitpid (pid, &status, 0);
+  ok (WIFEXITED (status) && WEXITSTATUS (status) == 0,
+      "fd hand-over: the caller's fds pass, a gap stays a gap, ours are close-on-exec (%d)",
+      WIFEXITED (status) ? WEXITSTATUS (status) : -1);
+}
+
+static void
+test_exit_code (void)
+{
+  ok (mr_exit_code_of (7 << 8) == 7, "an exit status of 7 is 7");
+  ok (mr_exit_code_of (SIGTERM) == 128 + SIGTERM, "killed by SIGTERM is 143");
+}
+
 int
 main (void)
 {
@@ -780,6 +874,10 @@ main (void)
   test_terminal_setup (0);
   test_terminal_setup (1);
   test_bridge ();
+  test_setenv ();
+  test_listen_fds ();
+  test_fd_pass ();
+  test_exit_code ();
 
   mr_rm_rf (tmp, NULL);
   return tap_done ();
