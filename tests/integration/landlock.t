@@ -9,7 +9,7 @@
 # and nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 78
+plan 82
 
 B=$TEST_TMP/bundle
 ANN=run.modrun.landlock
@@ -254,5 +254,20 @@ assert_match "$(jq -r --arg a "$ANN.abi" '.annotations[$a]' <<<"$feat")" '^[1-9]
   "features tells the Landlock ABI"
 assert_match "$(jq -r '.annotations["run.modrun.plugins"]' <<<"$feat")" "landlock@" \
   "and lists the plugin among those used"
+
+# 11. A process that `modrun exec` starts in the container is under the
+# same rules as the init.
+ll_bundle '{"read_only": ["/"], "read_write": ["/tmp"]}' 'sleep 60'
+cfg '.process.noNewPrivileges = true'
+$MODRUN run --detach --bundle "$BUNDLE" ll-exec </dev/null >/dev/null 2>"$TEST_TMP/err"
+assert_eq "$? $(cat "$TEST_TMP/err")" "0 " "ll-exec: run --detach"
+out=$($MODRUN exec ll-exec /bin/mrtest write /etc/exec-probe x 2>/dev/null)
+assert_eq "$? $out" "1 error: EACCES" \
+  "exec: a write outside the rules fails with EACCES"
+out=$($MODRUN exec ll-exec /bin/mrtest write /tmp/exec-probe x 2>&1)
+assert_eq "$? $out" "0 ok" "exec: a write under read_write works"
+assert_eq "$(grep -c . "$B/rootfs/etc/exec-probe" 2>/dev/null || echo absent)" absent \
+  "exec: nothing was written outside the rules"
+$MODRUN delete --force ll-exec >/dev/null 2>&1
 
 assert_no_leftovers
