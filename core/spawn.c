@@ -225,6 +225,28 @@ read_go (struct spawn *s)
   return 0;
 }
 
+/* child_before_exec of the plugins the init does not place on its own:
+ * every concern but LSM (earlier) and seccomp (its own moment). */
+static int
+run_before_exec_others (struct spawn *s, mr_error **err)
+{
+  size_t i;
+  int ret;
+
+  for (i = 0; i < s->plugins.n; i++)
+    {
+      struct mr_plugin_set one = { &s->plugins.items[i], 1 };
+      modrun_concern concern = s->plugins.items[i].desc->concern;
+
+      if (concern == MODRUN_CONCERN_LSM || concern == MODRUN_CONCERN_SECCOMP)
+        continue;
+      ret = mr_plugins_run (&one, &s->c, MR_STAGE (child_before_exec), err);
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 child_main (struct spawn *s)
 {
@@ -269,6 +291,15 @@ child_main (struct spawn *s)
       close (master);
     }
 
+  /* LSM labels take effect at exec. They are written while the init still
+   * has all its privileges, before the session keyring is made (so that it
+   * gets the label the LSM gives new keys) and before any seccomp filter,
+   * which could deny the writes. */
+  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                              MODRUN_CONCERN_LSM, true, &err)
+      < 0)
+    child_fail (s, err);
+
   if (proc->present)
     {
       if (mr_process_prepare (proc, s->c.id, s->opts->no_new_keyring, &err) < 0)
@@ -286,9 +317,7 @@ child_main (struct spawn *s)
         child_fail (s, err);
     }
 
-  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
-                              MODRUN_CONCERN_SECCOMP, false, &err)
-      < 0)
+  if (run_before_exec_others (s, &err) < 0)
     child_fail (s, err);
 
   if (send (s->sync_fd, &ready, 1, MSG_NOSIGNAL) < 0)
