@@ -680,6 +680,84 @@ check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
       what);
 }
 
+/* Whether the kernel runs SELinux: it registers selinuxfs only then. The
+ * selinux plugin asks the same question. */
+static bool
+kernel_has_selinux (void)
+{
+  char line[256];
+  bool found = false;
+  FILE *f = fopen ("/proc/filesystems", "re");
+
+  if (f == NULL)
+    return false;
+  while (!found && fgets (line, sizeof (line), f) != NULL)
+    {
+      line[strcspn (line, "\n")] = '\0';
+      found = strcmp (line, "nodev\tselinuxfs") == 0;
+    }
+  fclose (f);
+  return found;
+}
+
+/* Whether a mount of TYPE takes linux.mountLabel as its context= option.
+ * proc, sysfs and the cgroup file systems get their labels from the policy;
+ * an mqueue superblock is made with its IPC namespace, before any mount, so
+ * a context= option could only conflict with it; bind mounts take no file
+ * system options at all. */
+static bool
+takes_mount_label (const struct mnt_mount *m)
+{
+  static const char *const not_labelled[] = { "proc", "sysfs", "cgroup", "cgroup2", "mqueue" };
+  size_t i;
+
+  if (m->bind || m->type == NULL)
+    return false;
+  for (i = 0; i < sizeof (not_labelled) / sizeof (not_labelled[0]); i++)
+    if (strcmp (m->type, not_labelled[i]) == 0)
+      return false;
+  return true;
+}
+
+/* linux.mountLabel, as the context of the mounts that take one, when the
+ * kernel runs SELinux. Without SELinux the label is left out, as crun does:
+ * no kernel would take the option, and nothing is less confined for it. A
+ * mount whose options already set a context keeps it. */
+static int
+load_mount_label (struct modrun_container *c, struct mnt_spec *spec)
+{
+  const modrun_json *linux_obj = NULL;
+  const char *label = NULL;
+  char *opt;
+  size_t i;
+  int ret;
+
+  ret = c->svc->get_object (c, c->config, "", "linux", &linux_obj);
+  if (ret > 0)
+    ret = c->svc->get_string (c, linux_obj, "linux", "mountLabel", &label);
+  if (ret <= 0 || label == NULL || *label == '\0')
+    return ret;
+  if (strchr (label, '"') != NULL)
+    return c->svc->error (c, 0, "config.json: linux.mountLabel: `%s`: a context holds no '\"'",
+                          label);
+  if (!kernel_has_selinux ())
+    {
+      c->svc->log (c, MODRUN_LOG_DEBUG, "linux.mountLabel left out: SELinux is not enabled");
+      return 0;
+    }
+  if (asprintf (&opt, "context=\"%s\"", label) < 0)
+    return nomem (c);
+  for (i = 0; i < spec->n_mounts && ret >= 0; i++)
+    {
+      struct mnt_mount *m = &spec->mounts[i];
+
+      if (takes_mount_label (m) && !data_has (m->data, "context"))
+        ret = data_append (c, &m->data, opt);
+    }
+  free (opt);
+  return ret < 0 ? ret : 0;
+}
+
 int
 mnt_spec_load (struct modrun_container *c, struct mnt_spec **out)
 {
@@ -688,7 +766,8 @@ mnt_spec_load (struct modrun_container *c, struct mnt_spec **out)
 
   if (spec == NULL)
     return nomem (c);
-  if ((ret = load_mounts (c, spec)) < 0 || (ret = load_linux (c, spec)) < 0
+  if ((ret = load_mounts (c, spec)) < 0 || (ret = load_mount_label (c, spec)) < 0
+      || (ret = load_linux (c, spec)) < 0
       || (ret = load_root (c, spec)) < 0 || (ret = check_mountns (c, spec)) < 0)
     {
       mnt_spec_free (spec);
