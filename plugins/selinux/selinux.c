@@ -6,9 +6,11 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <selinux/selinux.h>
 
 #include <modrun/plugin.h>
@@ -32,25 +34,43 @@ label_of (struct modrun_container *c, const char **out)
   return 0;
 }
 
-/* Whether the kernel runs SELinux: it registers selinuxfs only then. The
- * mounts plugin asks the same question before it adds context= to the
- * mounts, so the two never disagree. */
-static bool
-kernel_has_selinux (void)
+/* Why SELinux does not confine processes on this host, or NULL when it
+ * does: the kernel must run it (it registers selinuxfs only then) and have
+ * a policy loaded (until then every context reads back as "kernel", and
+ * the kernel refuses contexts on mounts). The mounts plugin, before it adds context= to mounts, asks the same. */
+static const char *
+selinux_off_reason (void)
 {
   char line[256];
-  bool found = false;
+  bool registered = false;
+  ssize_t n = -1;
   FILE *f = fopen ("/proc/filesystems", "re");
+  int fd;
 
-  if (f == NULL)
-    return false;
-  while (!found && fgets (line, sizeof (line), f) != NULL)
+  if (f != NULL)
     {
-      line[strcspn (line, "\n")] = '\0';
-      found = strcmp (line, "nodev\tselinuxfs") == 0;
+      while (!registered && fgets (line, sizeof (line), f) != NULL)
+        {
+          line[strcspn (line, "\n")] = '\0';
+          registered = strcmp (line, "nodev\tselinuxfs") == 0;
+        }
+      fclose (f);
     }
-  fclose (f);
-  return found;
+  if (!registered)
+    return "SELinux is not enabled on this host";
+  fd = open ("/proc/self/attr/current", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      n = read (fd, line, sizeof (line) - 1);
+      close (fd);
+    }
+  if (n < 0)
+    return "SELinux is enabled but its context cannot be read from /proc/self/attr/current";
+  line[n] = '\0';
+  line[strcspn (line, "\n")] = '\0';
+  if (strcmp (line, "kernel") == 0)
+    return "SELinux is enabled on this host but has no policy loaded";
+  return NULL;
 }
 
 /* A config that asks for a label on a host without SELinux is refused, as
@@ -59,7 +79,7 @@ kernel_has_selinux (void)
 static int
 selinux_probe (struct modrun_container *c, void **data)
 {
-  const char *label;
+  const char *label, *why;
   int ret;
 
   (void)data;
@@ -68,10 +88,10 @@ selinux_probe (struct modrun_container *c, void **data)
   ret = label_of (c, &label);
   if (ret < 0 || label == NULL)
     return ret;
-  if (!kernel_has_selinux ())
-    return c->svc->error (
-        c, 0, "config.json: process.selinuxLabel is \"%s\", but SELinux is not enabled on this host",
-        label);
+  why = selinux_off_reason ();
+  if (why != NULL)
+    return c->svc->error (c, 0, "config.json: process.selinuxLabel is \"%s\", but %s", label,
+                          why);
   return 0;
 }
 
