@@ -71,7 +71,8 @@ apparmor_probe (struct modrun_container *c, void **data)
   why = why_not_enabled ();
   if (why != NULL)
     return c->svc->error (
-        c, 0, "config.json: process.apparmorProfile is \"%s\", but AppArmor is not enabled on this host: %s",
+        c, 0,
+        "config.json: process.apparmorProfile is \"%s\", but AppArmor is not enabled on this host: %s",
         profile, why);
   return 0;
 }

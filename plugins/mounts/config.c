@@ -775,8 +775,8 @@ mnt_spec_load (struct modrun_container *c, struct mnt_spec **out)
   if (spec == NULL)
     return nomem (c);
   if ((ret = load_mounts (c, spec)) < 0 || (ret = load_mount_label (c, spec)) < 0
-      || (ret = load_linux (c, spec)) < 0
-      || (ret = load_root (c, spec)) < 0 || (ret = check_mountns (c, spec)) < 0)
+      || (ret = load_linux (c, spec)) < 0 || (ret = load_root (c, spec)) < 0
+      || (ret = check_mountns (c, spec)) < 0)
     {
       mnt_spec_free (spec);
       return ret;

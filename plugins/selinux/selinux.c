@@ -37,7 +37,8 @@ label_of (struct modrun_container *c, const char **out)
 /* Why SELinux does not confine processes on this host, or NULL when it
  * does: the kernel must run it (it registers selinuxfs only then) and have
  * a policy loaded (until then every context reads back as "kernel", and
- * the kernel refuses contexts on mounts). The mounts plugin, before it adds context= to mounts, asks the same. */
+ * the kernel refuses contexts on mounts). The mounts plugin asks the same
+ * before it adds context= to mounts. */
 static const char *
 selinux_off_reason (void)
 {
@@ -90,8 +91,7 @@ selinux_probe (struct modrun_container *c, void **data)
     return ret;
   why = selinux_off_reason ();
   if (why != NULL)
-    return c->svc->error (c, 0, "config.json: process.selinuxLabel is \"%s\", but %s", label,
-                          why);
+    return c->svc->error (c, 0, "config.json: process.selinuxLabel is \"%s\", but %s", label, why);
   return 0;
 }
 
