@@ -50,7 +50,7 @@ if [ ! -d /sys/kernel/security/apparmor ]; then
 fi
 command -v apparmor_parser >/dev/null || bail_out "apparmor_parser is needed (Debian package apparmor)"
 
-plan 22
+plan 24
 
 PROFILE=modrun-test-deny-$$
 cat >"$TEST_TMP/profile" <<EOF
@@ -138,7 +138,16 @@ else
   skip "the debug trace is modrun's"
 fi
 
-# 5. A profile the kernel does not have: create fails, nothing is left.
+# 5. A profile and an SELinux label: the host runs AppArmor, not SELinux,
+# so the apparmor plugin serves.
+bundle a6
+cfg --arg p "$PROFILE" '.process.apparmorProfile = $p
+  | .process.selinuxLabel = "system_u:system_r:container_t:s0"'
+run_ctr a6
+assert_eq "$RUN_STATUS" 0 "with an SELinux label too, the container runs" || diag "$RUN_STDERR"
+assert_match "$RUN_STDOUT" "^$PROFILE \\(enforce\\)\$" "under the AppArmor profile"
+
+# 6. A profile the kernel does not have: create fails, nothing is left.
 bundle a5
 cfg '.process.apparmorProfile = "modrun-test-no-such-profile"'
 $MODRUN create --bundle "$B" a5 </dev/null >/dev/null 2>"$TEST_TMP/err"
@@ -153,7 +162,7 @@ else
 fi
 assert_no_leftovers "the failed create left nothing behind"
 
-# 6. features, on a host that runs AppArmor too.
+# 7. features, on a host that runs AppArmor too.
 F=$($MODRUN features 2>/dev/null)
 assert_eq "$(jq -c .linux.apparmor <<<"$F")" '{"enabled":true}' "features: linux.apparmor is enabled"
 
