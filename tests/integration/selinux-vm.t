@@ -1,12 +1,15 @@
 #!/bin/bash
-# selinux-vm: SELinux without a policy confines nothing, and counts as off.
-# In a VM booted with `security=selinux` (tests/vm/run-in-vm.sh), where the
-# kernel runs SELinux but no policy is loaded (every context reads
-# "kernel", the kernel refuses context= on mounts), a container with
-# process.selinuxLabel is refused with one line saying so, and one with
-# linux.mountLabel runs with its mounts made without context=, as on a host
-# without SELinux (lsm.t). A policy to test the label with is not part of
-# the test tools.
+# selinux-vm: the SELinux plugin and linux.mountLabel on a kernel that runs
+# SELinux, in a VM booted with `security=selinux` (tests/vm/run-in-vm.sh).
+#
+# First without a policy, where SELinux confines nothing (every context
+# reads "kernel", the kernel refuses context= on mounts) and counts as off:
+# a container with process.selinuxLabel is refused with one line saying
+# so; one with linux.mountLabel runs, its mounts made without context=.
+#
+# Then with Debian's policy loaded (selinux-policy-default, permissive):
+# the container's process runs in the label, its file system mounts carry
+# the mount label but proc, sysfs and mqueue, which do not take one.
 #
 # On a host that does not run SELinux the test runs itself inside the VM;
 # when the VM cannot run, the test fails, saying so.
@@ -45,7 +48,7 @@ fi
 se_enabled || bail_out "SELinux is not enabled, even in the VM"
 [ "$RUNTIME_NAME" = modrun ] || skip_all "the debug trace checked here is modrun's"
 
-plan 10
+plan 19
 
 [ "$(tr -d '\0' </proc/self/attr/current)" = kernel ] ||
   bail_out "SELinux has a policy loaded here: this test is for SELinux without one"
@@ -85,5 +88,44 @@ assert_eq "$RUN_STATUS" 0 "a container without LSM fields runs" || diag "$RUN_ST
 # 4. features.
 assert_eq "$($MODRUN features 2>/dev/null | jq -c .linux.selinux)" '{"enabled":true}' \
   "features: linux.selinux is enabled"
+assert_no_leftovers "nothing left behind without a policy"
+
+# 5. With a policy. Types of Debian's policy: unconfined_t for the process,
+# tmpfs_t for the mounts, with MCS categories.
+if ! command -v load_policy >/dev/null || [ ! -d /etc/selinux/default/policy ]; then
+  skip "no SELinux policy to load (Debian packages selinux-policy-default, policycoreutils)" 9
+  exit 0
+fi
+mkdir -p /sys/fs/selinux
+mountpoint -q /sys/fs/selinux || mount -t selinuxfs selinuxfs /sys/fs/selinux ||
+  bail_out "cannot mount selinuxfs"
+printf 'SELINUX=permissive\nSELINUXTYPE=default\n' >/etc/selinux/config ||
+  bail_out "cannot write the guest's /etc/selinux/config"
+load_policy -i >"$TEST_TMP/err" 2>&1 || bail_out "load_policy: $(cat "$TEST_TMP/err")"
+[ "$(cat /sys/fs/selinux/enforce)" = 0 ] || bail_out "the policy loaded is enforcing"
+
+PLABEL=system_u:system_r:unconfined_t:s0:c1,c2
+PMLABEL=system_u:object_r:tmpfs_t:s0:c1,c2
+make_bundle "$B" s4
+cfg --arg l "$PLABEL" --arg m "$PMLABEL" '.process.selinuxLabel = $l | .linux.mountLabel = $m
+   | .process.args = ["/bin/sh", "-c", "cat /proc/self/attr/current; echo; cat /proc/self/mountinfo"]'
+run_ctr s4
+assert_eq "$RUN_STATUS" 0 "with a policy, a container with selinuxLabel and mountLabel runs" ||
+  diag "$RUN_STDERR"
+assert_eq "$(head -n 1 <<<"$RUN_STDOUT" | tr -d '\0')" "$PLABEL" \
+  "the process runs in the label (/proc/self/attr/current)"
+# line DEST: the mountinfo line of DEST.
+line ()
+{
+  awk -v d="$1" '$5 == d' <<<"$RUN_STDOUT"
+}
+for d in /dev /dev/pts /dev/shm; do
+  assert_match "$(line $d)" "context=\"$PMLABEL\"" "$d carries the mount label" || diag "$(line $d)"
+done
+for d in /proc /sys /dev/mqueue; do
+  l=$(line $d)
+  [ -n "$l" ] && assert_no_match "$l" "context=" "$d carries none" ||
+    { fail "$d carries none"; diag "no mount on $d:" "$RUN_STDOUT"; }
+done
 
 assert_no_leftovers
