@@ -10,8 +10,9 @@
 # qemu-system-x86, cpio and kmod serve the cgroup v2 tests, run in a VM
 # (tests/vm), where apparmor's apparmor_parser loads the AppArmor tests'
 # profiles and Debian's SELinux policy (selinux-policy-default, loaded by
-# policycoreutils' load_policy) serves the SELinux VM test; abigail-tools checks the plugin ABI against its baseline; runc
-# lets a test be checked against it (RUNTIME=runc).
+# policycoreutils' load_policy) serves the SELinux VM test; abigail-tools
+# checks the plugin ABI against its baseline; runc lets a test be checked
+# against it (RUNTIME=runc).
 # Environment: MODRUN_SKIP_DEPS=1 skips apt-get (dependencies already
 # there); JOBS sets make's parallelism for building (default: nproc).
 
