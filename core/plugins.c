@@ -1312,6 +1312,7 @@ choose_lsm (struct selecting *s, struct mr_plugin *out, mr_error **err)
           unload_one (out);
         }
       tried++;
+      mr_log (MODRUN_LOG_DEBUG, "%s", lerr->msg);
       if (why == NULL)
         why = mr_steal_ptr (lerr->msg);
       else
