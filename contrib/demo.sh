@@ -16,7 +16,7 @@ cd "$build"
 make -s -j"$(nproc)" >/dev/null
 
 modrun=$build/core/modrun
-plugins=$build/plugins/namespaces/.libs:$build/plugins/mounts/.libs:$build/plugins/cgroups-v1/.libs:$build/plugins/seccomp/.libs
+plugins=$build/plugins/namespaces/.libs:$build/plugins/mounts/.libs:$build/plugins/cgroups-v1/.libs:$build/plugins/seccomp/.libs:$build/plugins/apparmor/.libs:$build/plugins/selinux/.libs
 export MODRUN_PLUGIN_PATH=$plugins
 
 bundle=$(mktemp -d /tmp/modrun-demo.XXXXXX)

@@ -324,24 +324,17 @@ print_pretty (FILE *f, const modrun_json *j, int level)
     }
 }
 
-int
-mr_features (struct mr_runtime *rt, mr_error **err)
+/* Adds the features of every plugin of SET to DOC, and "name@version" of
+ * each to the comma-separated list *USED. */
+static int
+add_plugin_features (struct mr_plugin_set *set, modrun_json *doc, char **used, mr_error **err)
 {
-  cleanup_json modrun_json *doc = features_base ();
-  cleanup_free char *used = NULL;
-  struct mr_plugin_set set = { NULL, 0 };
-  modrun_json *ann, *unsafe;
   size_t i;
   int ret;
 
-  ret = features_plugins (rt, &set, err);
-  if (ret < 0)
-    return ret;
-
-  used = mr_xstrdup ("");
-  for (i = 0; i < set.n; i++)
+  for (i = 0; i < set->n; i++)
     {
-      struct mr_plugin *p = &set.items[i];
+      struct mr_plugin *p = &set->items[i];
       struct mr_container_core core;
       struct modrun_container c;
       char *more;
@@ -360,16 +353,43 @@ mr_features (struct mr_runtime *rt, mr_error **err)
           else
             mr_fail (err, -ret, "%s: features", p->name);
           mr_error_free (core.err);
-          mr_plugins_unload (&set);
           return ret;
         }
       mr_error_free (core.err);
-      more = mr_xasprintf ("%s%s%s@%s", used, *used ? "," : "", p->name,
+      more = mr_xasprintf ("%s%s%s@%s", *used, **used ? "," : "", p->name,
                            p->desc->version ? p->desc->version : "unknown");
-      free (used);
-      used = more;
+      free (*used);
+      *used = more;
     }
+  return 0;
+}
+
+int
+mr_features (struct mr_runtime *rt, mr_error **err)
+{
+  cleanup_json modrun_json *doc = features_base ();
+  cleanup_free char *used = NULL;
+  struct mr_plugin_set set = { NULL, 0 };
+  modrun_json *ann, *unsafe;
+  int ret;
+
+  ret = features_plugins (rt, &set, err);
+  if (ret < 0)
+    return ret;
+  used = mr_xstrdup ("");
+  ret = add_plugin_features (&set, doc, &used, err);
   mr_plugins_unload (&set);
+  if (ret < 0)
+    return ret;
+
+  /* The LSM plugins serve only configs that ask for a label: they are
+   * chosen apart. */
+  ret = mr_plugins_select_lsm (rt->plugins, &set, err);
+  if (ret == 0)
+    ret = add_plugin_features (&set, doc, &used, err);
+  mr_plugins_unload (&set);
+  if (ret < 0)
+    return ret;
 
   /* Plugins may have added annotations of their own. */
   ann = (modrun_json *)modrun_json_get (doc, "annotations");

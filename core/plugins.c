@@ -1236,10 +1236,44 @@ choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
   return fail_as (err, ENOENT, "no usable cgroups plugin: %s", why);
 }
 
+/* The plugin that applies each LSM field of config.json unless the
+ * selection names another, in the order tried when the config sets several:
+ * the first whose probe accepts the config (its LSM is enabled) serves. */
+static const struct
+{
+  const char *field;
+  const char *plugin;
+} lsm_defaults[] = {
+  { "process.apparmorProfile", "apparmor" },
+  { "process.selinuxLabel", "selinux" },
+};
+#define N_LSM_DEFAULTS (sizeof (lsm_defaults) / sizeof (lsm_defaults[0]))
+
+static const modrun_json *
+lsm_field (const modrun_json *config, size_t i)
+{
+  const modrun_json *v = modrun_json_path (config, lsm_defaults[i].field);
+
+  return v != NULL && v->type == MODRUN_JSON_STRING && v->length > 0 ? v : NULL;
+}
+
+static bool
+is_lsm_default (const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < N_LSM_DEFAULTS; i++)
+    if (strcmp (name, lsm_defaults[i].plugin) == 0)
+      return true;
+  return false;
+}
+
 /* Whether a container with CONFIG has use for a plugin of CONCERN. */
 static bool
 concern_needed (const modrun_json *config, modrun_concern concern)
 {
+  size_t i;
+
   if (config == NULL)
     return true;
   if (concern == MODRUN_CONCERN_SECCOMP)
@@ -1247,6 +1281,13 @@ concern_needed (const modrun_json *config, modrun_concern concern)
       const modrun_json *sc = modrun_json_path (config, "linux.seccomp");
 
       return sc != NULL && sc->type != MODRUN_JSON_NULL;
+    }
+  if (concern == MODRUN_CONCERN_LSM)
+    {
+      for (i = 0; i < N_LSM_DEFAULTS; i++)
+        if (lsm_field (config, i) != NULL)
+          return true;
+      return false;
     }
   return true;
 }
@@ -1267,6 +1308,62 @@ set_has (const struct mr_plugin_set *set, const char *name)
     if (strcmp (set->items[i].name, name) == 0)
       return true;
   return false;
+}
+
+static int refuse_unserved_lsm (const modrun_json *config, const struct mr_plugin *lsm,
+                                mr_error **err);
+static bool set_uses (const struct mr_plugin_set *set, const char *path);
+
+/* The LSM plugin by default: of lsm_defaults whose field the config sets,
+ * the first that loads and passes its probe. */
+static int
+choose_lsm (struct selecting *s, struct mr_plugin *out, mr_error **err)
+{
+  cleanup_free char *why = NULL;
+  size_t i, tried = 0;
+
+  for (i = 0; i < N_LSM_DEFAULTS; i++)
+    {
+      cleanup_error mr_error *lerr = NULL;
+      const char *name = lsm_defaults[i].plugin;
+      int ret;
+
+      if (lsm_field (s->config, i) == NULL || is_excluded (s, name))
+        continue;
+      ret = load_one (name, s->search, out, &lerr);
+      if (ret == -ENOENT)
+        {
+          mr_log (MODRUN_LOG_DEBUG, "%s", lerr->msg);
+          continue;
+        }
+      if (ret == 0 && out->desc->concern != MODRUN_CONCERN_LSM)
+        {
+          ret = fail_as (&lerr, EINVAL, "plugin \"%s\" (%s) serves concern %s, not lsm", name,
+                         out->path, concern_name (out->desc->concern));
+          unload_one (out);
+        }
+      else if (ret == 0)
+        {
+          ret = probe_plugin (out, s->config, s->command, &lerr);
+          if (ret == 0)
+            return 0;
+          unload_one (out);
+        }
+      tried++;
+      mr_log (MODRUN_LOG_DEBUG, "%s", lerr->msg);
+      if (why == NULL)
+        why = mr_steal_ptr (lerr->msg);
+      else
+        {
+          char *more = mr_xasprintf ("%s; %s", why, lerr->msg);
+
+          free (why);
+          why = more;
+        }
+    }
+  if (tried == 0)
+    return refuse_unserved_lsm (s->config, NULL, err);
+  return fail_as (err, EINVAL, "%s", why);
 }
 
 /* Loads and probes every entry, in concern order, into SET. */
@@ -1292,7 +1389,10 @@ resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
           }
         if (e->arg == NULL)
           {
-            ret = choose_cgroups (s, &e->p, err);
+            if (concern == MODRUN_CONCERN_LSM)
+              ret = choose_lsm (s, &e->p, err);
+            else
+              ret = choose_cgroups (s, &e->p, err);
             if (ret < 0)
               return ret;
             e->probed = true;
@@ -1320,25 +1420,35 @@ resolve (struct selecting *s, struct mr_plugin_set *set, mr_error **err)
 
 /* A label or profile the config asks for is never dropped silently: with
  * no LSM plugin selected, the container is refused, as runc refuses one on
- * a host without that LSM. */
+ * a host without that LSM. So is a field of one LSM when the plugin
+ * selected is the default of another and the config gives it nothing to
+ * do (a plugin of a vendor is trusted to refuse what it cannot apply). */
 static int
-refuse_unserved_lsm (const modrun_json *config, mr_error **err)
+refuse_unserved_lsm (const modrun_json *config, const struct mr_plugin *lsm, mr_error **err)
 {
-  static const char *const fields[] = { "process.apparmorProfile", "process.selinuxLabel" };
   size_t i;
 
-  for (i = 0; i < sizeof (fields) / sizeof (fields[0]); i++)
+  if (lsm != NULL)
+    for (i = 0; i < N_LSM_DEFAULTS; i++)
+      if (strcmp (lsm->name, lsm_defaults[i].plugin) == 0 && lsm_field (config, i) != NULL)
+        return 0;
+  for (i = 0; i < N_LSM_DEFAULTS; i++)
     {
-      const modrun_json *v = modrun_json_path (config, fields[i]);
+      const modrun_json *v = lsm_field (config, i);
 
-      if (v != NULL && v->type == MODRUN_JSON_STRING && v->length > 0)
+      if (v == NULL || (lsm != NULL && !is_lsm_default (lsm->name)))
+        continue;
+      if (lsm != NULL)
         return fail_as (err, EINVAL,
-                        "config.json: %s is \"%s\", but no lsm plugin is selected to apply it",
-                        fields[i], v->string);
+                        "config.json: %s is \"%s\", but the lsm plugin selected, \"%s\", does "
+                        "not apply it",
+                        lsm_defaults[i].field, v->string, lsm->name);
+      return fail_as (err, EINVAL,
+                      "config.json: %s is \"%s\", but no lsm plugin is selected to apply it",
+                      lsm_defaults[i].field, v->string);
     }
   return 0;
 }
-
 static int
 select_with (const char *selection, const modrun_json *config, uint32_t command,
              const struct conf *cf, const char *search, struct mr_plugin_set *set, mr_error **err)
@@ -1356,6 +1466,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     entry_new (&s, "seccomp", MODRUN_CONCERN_SECCOMP, -1);
   if (config != NULL && wants_landlock (config))
     entry_new (&s, "landlock", MODRUN_CONCERN_EXTRA, -1);
+  if (config != NULL && concern_needed (config, MODRUN_CONCERN_LSM))
+    entry_new (&s, NULL, MODRUN_CONCERN_LSM, -1);
 
   if (selection != NULL && *selection != '\0')
     ret = apply_selection (&s, "--plugins", 0, selection, false, cf, err);
@@ -1387,8 +1499,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
     }
 
   ret = resolve (&s, set, err);
-  if (ret == 0 && config != NULL && mr_plugins_find (set, MODRUN_CONCERN_LSM) == NULL)
-    ret = refuse_unserved_lsm (config, err);
+  if (ret == 0 && config != NULL)
+    ret = refuse_unserved_lsm (config, mr_plugins_find (set, MODRUN_CONCERN_LSM), err);
   if (ret == 0 && config != NULL && concern_needed (config, MODRUN_CONCERN_SECCOMP)
       && mr_plugins_find (set, MODRUN_CONCERN_SECCOMP) == NULL)
     ret = fail_as (err, EINVAL,
@@ -1424,6 +1536,53 @@ mr_plugins_select (const char *selection, const modrun_json *config, struct mr_p
     }
   conf_free (&cf);
   return ret;
+}
+
+/* The plugins the selection would use for each LSM field of config.json,
+ * for `features`: the probes see MODRUN_CMD_FEATURES, so a plugin whose LSM
+ * this host lacks is still counted (its features say what is built in). */
+int
+mr_plugins_select_lsm (const char *selection, struct mr_plugin_set *set, mr_error **err)
+{
+  cleanup_free char *search = NULL;
+  struct conf cf;
+  size_t i;
+  int ret;
+
+  memset (set, 0, sizeof (*set));
+  ret = conf_load (&cf, err);
+  if (ret < 0)
+    {
+      conf_free (&cf);
+      return ret;
+    }
+  search = search_path (&cf);
+  for (i = 0; i < N_LSM_DEFAULTS; i++)
+    {
+      cleanup_json modrun_json *want = mr_json_new (MODRUN_JSON_OBJECT);
+      cleanup_error mr_error *lerr = NULL;
+      const char *field = lsm_defaults[i].field;
+      const char *dot = strchr (field, '.');
+      cleanup_free char *top = mr_xasprintf ("%.*s", (int)(dot - field), field);
+      struct mr_plugin_set one = { NULL, 0 };
+      struct mr_plugin *p;
+      modrun_json *obj;
+
+      obj = want != NULL ? mr_json_add (want, top, MODRUN_JSON_OBJECT) : NULL;
+      if (obj == NULL || mr_json_add_string (obj, dot + 1, "features") < 0)
+        abort ();
+      if (select_with (selection, want, MODRUN_CMD_FEATURES, &cf, search, &one, &lerr) < 0)
+        {
+          mr_log (MODRUN_LOG_DEBUG, "features: no lsm plugin for %s: %s", field, lerr->msg);
+          continue;
+        }
+      p = mr_plugins_find (&one, MODRUN_CONCERN_LSM);
+      if (p != NULL && !set_uses (set, p->path))
+        set_append (set, p);
+      mr_plugins_unload (&one);
+    }
+  conf_free (&cf);
+  return 0;
 }
 
 /* "modrun plugins". */

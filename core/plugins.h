@@ -43,6 +43,10 @@ void mr_container_init (struct modrun_container *c, struct mr_container_core *co
  * CONFIG may be NULL (commands without a container). */
 int mr_plugins_select (const char *selection, const modrun_json *config,
                        struct mr_plugin_set *set, mr_error **err);
+/* For `features`: the plugins SELECTION would choose for each LSM field of
+ * config.json (an AppArmor profile, an SELinux label), whether or not this
+ * host has that LSM enabled. */
+int mr_plugins_select_lsm (const char *selection, struct mr_plugin_set *set, mr_error **err);
 /* Loads exactly the plugins named in a comma-separated list, as recorded in
  * a container's state. */
 int mr_plugins_load_list (const char *names, struct mr_plugin_set *set, mr_error **err);

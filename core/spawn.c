@@ -242,6 +242,15 @@ child_main (struct spawn *s)
       close (master);
     }
 
+  /* LSM labels take effect at exec. They are written while the init still
+   * has all its privileges, before the session keyring is made (so that it
+   * gets the label the LSM gives new keys) and before any seccomp filter,
+   * which could deny the writes. */
+  if (mr_plugins_run_concern (&s->plugins, &s->c, MR_STAGE (child_before_exec),
+                              MODRUN_CONCERN_LSM, true, &err)
+      < 0)
+    child_fail (s, err);
+
   if (proc->present)
     {
       if (mr_process_prepare (proc, s->c.id, s->opts->no_new_keyring, &err) < 0)
@@ -260,7 +269,8 @@ child_main (struct spawn *s)
     }
 
   if (mr_plugins_run_concerns (&s->plugins, &s->c, MR_STAGE (child_before_exec),
-                               ~(MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA)
+                               ~(MR_CONCERN_BIT (MODRUN_CONCERN_LSM)
+                                 | MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA)
                                  | MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP)),
                                &err)
       < 0)

@@ -9,8 +9,10 @@
 #
 # qemu-system-x86, cpio and kmod serve the cgroup v2 tests, run in a VM
 # (tests/vm), where apparmor's apparmor_parser loads the AppArmor tests'
-# profiles; abigail-tools checks the plugin ABI against its baseline; runc
-# lets a test be checked against it (RUNTIME=runc).
+# profiles and Debian's SELinux policy (selinux-policy-default, loaded by
+# policycoreutils' load_policy) serves the SELinux VM test; abigail-tools
+# checks the plugin ABI against its baseline; runc lets a test be checked
+# against it (RUNTIME=runc).
 # Environment: MODRUN_SKIP_DEPS=1 skips apt-get (dependencies already
 # there); JOBS sets make's parallelism for building (default: nproc).
 
@@ -22,7 +24,7 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 DEPS=(
   autoconf automake libtool libltdl-dev pkg-config make gcc libc6-dev
   libyajl-dev libcap-dev libseccomp-dev libcgroup-dev
-  libapparmor-dev apparmor libselinux1-dev abigail-tools
+  libapparmor-dev apparmor libselinux1-dev selinux-policy-default policycoreutils abigail-tools
   busybox-static jq util-linux coreutils findutils gawk sed grep procps iproute2 python3
   qemu-system-x86 cpio kmod
   runc

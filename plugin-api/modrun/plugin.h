@@ -133,7 +133,10 @@ struct modrun_plugin
   modrun_stage_fn child_rootfs;
   /* Child, after pivot_root (or chroot with --no-pivot). */
   modrun_stage_fn child_after_pivot;
-  /* Child, after credentials and capabilities are set, just before exec. */
+  /* Child, after credentials and capabilities are set, just before exec.
+   * Plugins of concern lsm run it earlier, while the child still has all
+   * its privileges: before the session keyring is made, before any seccomp
+   * filter and before the credentials change. */
   modrun_stage_fn child_before_exec;
   /* Parent, after the user process started. */
   modrun_stage_fn poststart;

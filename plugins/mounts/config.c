@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -602,17 +603,10 @@ load_propagation (struct modrun_container *c, const modrun_json *linux_obj, stru
       prop);
 }
 
-static bool
-selinux_enabled (void)
-{
-  return access ("/sys/fs/selinux/enforce", F_OK) == 0;
-}
-
 static int
 load_linux (struct modrun_container *c, struct mnt_spec *spec)
 {
   const modrun_json *linux_obj = NULL;
-  const char *label = NULL;
   int ret;
 
   ret = c->svc->get_object (c, c->config, "", "linux", &linux_obj);
@@ -624,14 +618,8 @@ load_linux (struct modrun_container *c, struct mnt_spec *spec)
           || (ret = load_propagation (c, linux_obj, spec)) < 0
           || (ret = load_paths (c, linux_obj, "maskedPaths", &spec->masked, &spec->n_masked)) < 0
           || (ret = load_paths (c, linux_obj, "readonlyPaths", &spec->readonly, &spec->n_readonly))
-                 < 0
-          || (ret = c->svc->get_string (c, linux_obj, "linux", "mountLabel", &label)) < 0)
+                 < 0)
         return ret;
-      /* Without SELinux there is nothing a mount label could mean. */
-      if (label != NULL && label[0] != '\0' && selinux_enabled ())
-        return c->svc->error (
-            c, 0,
-            "config.json: linux.mountLabel: not supported by this plugin on a host with SELinux enabled");
     }
   return load_devices (c, linux_obj, spec);
 }
@@ -680,6 +668,104 @@ check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
       what);
 }
 
+/* Why SELinux does not confine processes on this host, or NULL when it
+ * does: the kernel must run it (it registers selinuxfs only then) and have
+ * a policy loaded (until then every context reads back as "kernel", and
+ * the kernel refuses contexts on mounts). The selinux plugin asks the same. */
+static const char *
+selinux_off_reason (void)
+{
+  char line[256];
+  bool registered = false;
+  ssize_t n = -1;
+  FILE *f = fopen ("/proc/filesystems", "re");
+  int fd;
+
+  if (f != NULL)
+    {
+      while (!registered && fgets (line, sizeof (line), f) != NULL)
+        {
+          line[strcspn (line, "\n")] = '\0';
+          registered = strcmp (line, "nodev\tselinuxfs") == 0;
+        }
+      fclose (f);
+    }
+  if (!registered)
+    return "SELinux is not enabled on this host";
+  fd = open ("/proc/self/attr/current", O_RDONLY | O_CLOEXEC);
+  if (fd >= 0)
+    {
+      n = read (fd, line, sizeof (line) - 1);
+      close (fd);
+    }
+  if (n < 0)
+    return "SELinux is enabled but its context cannot be read from /proc/self/attr/current";
+  line[n] = '\0';
+  line[strcspn (line, "\n")] = '\0';
+  if (strcmp (line, "kernel") == 0)
+    return "SELinux is enabled on this host but has no policy loaded";
+  return NULL;
+}
+
+/* Whether a mount of TYPE takes linux.mountLabel as its context= option.
+ * proc, sysfs and the cgroup file systems get their labels from the policy;
+ * an mqueue superblock is made with its IPC namespace, before any mount, so
+ * a context= option could only conflict with it; bind mounts take no file
+ * system options at all. */
+static bool
+takes_mount_label (const struct mnt_mount *m)
+{
+  static const char *const not_labelled[] = { "proc", "sysfs", "cgroup", "cgroup2", "mqueue" };
+  size_t i;
+
+  if (m->bind || m->type == NULL)
+    return false;
+  for (i = 0; i < sizeof (not_labelled) / sizeof (not_labelled[0]); i++)
+    if (strcmp (m->type, not_labelled[i]) == 0)
+      return false;
+  return true;
+}
+
+/* linux.mountLabel, as the context of the mounts that take one, when the
+ * kernel runs SELinux. Without SELinux the label is left out, as crun does:
+ * no kernel would take the option, and nothing is less confined for it. A
+ * mount whose options already set a context keeps it. */
+static int
+load_mount_label (struct modrun_container *c, struct mnt_spec *spec)
+{
+  const modrun_json *linux_obj = NULL;
+  const char *label = NULL, *why;
+  char *opt;
+  size_t i;
+  int ret;
+
+  ret = c->svc->get_object (c, c->config, "", "linux", &linux_obj);
+  if (ret > 0)
+    ret = c->svc->get_string (c, linux_obj, "linux", "mountLabel", &label);
+  if (ret <= 0 || label == NULL || *label == '\0')
+    return ret;
+  if (strchr (label, '"') != NULL)
+    return c->svc->error (c, 0, "config.json: linux.mountLabel: `%s`: a context holds no '\"'",
+                          label);
+  why = selinux_off_reason ();
+  if (why != NULL)
+    {
+      c->svc->log (c, MODRUN_LOG_DEBUG, "linux.mountLabel left out: %s", why);
+      return 0;
+    }
+  if (asprintf (&opt, "context=\"%s\"", label) < 0)
+    return nomem (c);
+  for (i = 0; i < spec->n_mounts && ret >= 0; i++)
+    {
+      struct mnt_mount *m = &spec->mounts[i];
+
+      if (takes_mount_label (m) && !data_has (m->data, "context"))
+        ret = data_append (c, &m->data, opt);
+    }
+  free (opt);
+  return ret < 0 ? ret : 0;
+}
+
 int
 mnt_spec_load (struct modrun_container *c, struct mnt_spec **out)
 {
@@ -688,8 +774,9 @@ mnt_spec_load (struct modrun_container *c, struct mnt_spec **out)
 
   if (spec == NULL)
     return nomem (c);
-  if ((ret = load_mounts (c, spec)) < 0 || (ret = load_linux (c, spec)) < 0
-      || (ret = load_root (c, spec)) < 0 || (ret = check_mountns (c, spec)) < 0)
+  if ((ret = load_mounts (c, spec)) < 0 || (ret = load_mount_label (c, spec)) < 0
+      || (ret = load_linux (c, spec)) < 0 || (ret = load_root (c, spec)) < 0
+      || (ret = check_mountns (c, spec)) < 0)
     {
       mnt_spec_free (spec);
       return ret;

@@ -301,6 +301,8 @@ do_mount_fs (struct modrun_container *c, const struct mnt_spec *spec, const stru
 
   if (sysfs && spec->userns && !spec->netns)
     return do_sysfs_bind (c, m, rootfd, targetfd);
+  c->svc->log (c, MODRUN_LOG_DEBUG, "mounts[%u]: %s on `%s`, data \"%s\"", m->index, m->type,
+               m->dest_cfg, m->data ? m->data : "");
   if (mount (source, mnt_fd_path (targetfd, fdpath, sizeof (fdpath)), m->type, flags, m->data) < 0)
     {
       if (sysfs && spec->userns && errno == EPERM)
