@@ -277,6 +277,16 @@ mount_of (struct lcg_host *host, const char *name)
   return "?";
 }
 
+static int
+count_lines (const char *s)
+{
+  int n = 1;
+
+  for (; *s; s++)
+    n += *s == '\n';
+  return n;
+}
+
 int
 lcg_write (struct modrun_container *c, struct lcg_host *host, const char *ctl, const char *path,
            const char *file, const char *value)
@@ -295,7 +305,11 @@ lcg_write (struct modrun_container *c, struct lcg_host *host, const char *ctl, c
   cc = cg != NULL ? cgroup_add_controller (cg, ctl) : NULL;
   if (cc == NULL || cgroup_add_value_string (cc, file, value) != 0)
     return c->svc->error (c, ENOMEM, "%s%s/%s", mount_of (host, ctl), path, file);
-  c->svc->log (c, MODRUN_LOG_DEBUG, LCG_NAME ": %s:%s/%s = \"%s\"", ctl, path, file, value);
+  if (strchr (value, '\n') == NULL)
+    c->svc->log (c, MODRUN_LOG_DEBUG, LCG_NAME ": %s:%s/%s = \"%s\"", ctl, path, file, value);
+  else
+    c->svc->log (c, MODRUN_LOG_DEBUG, LCG_NAME ": %s:%s/%s = %d lines from \"%.*s\"", ctl, path,
+                 file, count_lines (value), (int)strcspn (value, "\n"), value);
   ret = cgroup_modify_cgroup (cg);
   if (ret != 0)
     return c->svc->error (c, 0, "%s%s/%s: write \"%s\": %s", mount_of (host, ctl), path, file,
