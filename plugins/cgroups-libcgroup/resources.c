@@ -638,6 +638,10 @@ walk_devices (struct lcg_walk *w, const modrun_json *res)
    * update changes them only when it names them. */
   if (ret < 0 || (ret == 0 && !w->create))
     return ret;
+  /* The device list of every container is enforced, never dropped. */
+  if (w->host->v2)
+    return w->c->svc->error (w->c, 0, WHERE ".devices: on cgroup2 the device rules are an eBPF "
+                             "program, which " LCG_NAME " does not make");
   if (ret == 0 && lcg_host_find (w->host, "devices") == NULL)
     return 0;
   if ((ret = need_file (w, WHERE ".devices", "devices", "devices.allow", NULL, &found)) < 0)
