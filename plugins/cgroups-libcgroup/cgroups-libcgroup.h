@@ -65,6 +65,21 @@ int lcg_destroy (struct modrun_container *c);
 /* Removes what lcg_create made, after a failure part way. */
 void lcg_undo (struct modrun_container *c);
 
+/* One device rule; -1 is "*". */
+struct lcg_dev_rule
+{
+  char type; /* 'a', 'b' or 'c' */
+  int64_t major;
+  int64_t minor;
+  const char *access; /* letters of "rwm" */
+  bool allow;
+};
+
+/* devices-bpf.c: sets the device rules of the cgroup2 directory DIR to
+ * RULES, the last matching rule deciding. */
+int lcg_bpf_devices (struct modrun_container *c, const char *dir, const struct lcg_dev_rule *rules,
+                     size_t n);
+
 /* resources.c */
 /* CREATE: as lcg_apply_resources. */
 int lcg_validate_resources (struct modrun_container *c, struct lcg_host *host,

@@ -566,14 +566,97 @@ blkio_list (struct modrun_container *c, struct lcg_host *host, modrun_json *blki
   return 0;
 }
 
+/* cgroup2's files, in the same shape. */
+
+static int
+cpu_v2 (void *arg, const char *name, int64_t v)
+{
+  struct stat_target *t = arg;
+  const struct modrun_services *svc = t->c->svc;
+
+  if (strcmp (name, "usage_usec") == 0)
+    return svc->json_add_int (t->extra, "total", v * 1000);
+  if (strcmp (name, "user_usec") == 0)
+    return svc->json_add_int (t->extra, "user", v * 1000);
+  if (strcmp (name, "system_usec") == 0)
+    return svc->json_add_int (t->extra, "kernel", v * 1000);
+  if (strcmp (name, "nr_periods") == 0)
+    return svc->json_add_int (t->obj, "periods", v);
+  if (strcmp (name, "nr_throttled") == 0)
+    return svc->json_add_int (t->obj, "throttledPeriods", v);
+  if (strcmp (name, "throttled_usec") == 0)
+    return svc->json_add_int (t->obj, "throttledTime", v * 1000);
+  return 0;
+}
+
+static int
+memory_v2 (void *arg, const char *name, int64_t v)
+{
+  struct stat_target *t = arg;
+
+  if (strcmp (name, "file") == 0 && t->c->svc->json_add_int (t->extra, "cache", v) < 0)
+    return -ENOMEM;
+  return t->c->svc->json_add_int (t->obj, name, v);
+}
+
+/* {"usage", "limit"} from two files; a limit of "max" is left out. */
+static int
+usage_entry (struct modrun_container *c, struct lcg_host *host, modrun_json *mem, const char *key,
+             const char *current, const char *max)
+{
+  modrun_json *e;
+  int64_t v;
+
+  if (!read_u64 (host, "memory", current, &v))
+    return 0;
+  e = c->svc->json_add (mem, key, MODRUN_JSON_OBJECT);
+  if (e == NULL || c->svc->json_add_int (e, "usage", v) < 0
+      || add_u64 (c, host, e, "limit", "memory", max) < 0)
+    return -ENOMEM;
+  return 0;
+}
+
+static int
+stats_v2 (struct modrun_container *c, struct lcg_host *host, modrun_json *out)
+{
+  modrun_json *cpu = c->svc->json_add (out, "cpu", MODRUN_JSON_OBJECT);
+  struct stat_target t = { c, NULL, NULL };
+  int ret = 0;
+
+  t.extra = cpu ? c->svc->json_add (cpu, "usage", MODRUN_JSON_OBJECT) : NULL;
+  t.obj = cpu ? c->svc->json_add (cpu, "throttling", MODRUN_JSON_OBJECT) : NULL;
+  if (t.obj == NULL || each_stat (host, "cpu", cpu_v2, &t) < 0)
+    ret = -ENOMEM;
+  if (ret == 0 && lcg_host_find (host, "memory") != NULL)
+    {
+      t.extra = c->svc->json_add (out, "memory", MODRUN_JSON_OBJECT);
+      if (t.extra == NULL
+          || usage_entry (c, host, t.extra, "usage", "memory.current", "memory.max") < 0
+          || usage_entry (c, host, t.extra, "swap", "memory.swap.current", "memory.swap.max") < 0
+          || (t.obj = c->svc->json_add (t.extra, "raw", MODRUN_JSON_OBJECT)) == NULL
+          || each_stat (host, "memory", memory_v2, &t) < 0)
+        ret = -ENOMEM;
+    }
+  if (ret == 0 && lcg_host_find (host, "pids") != NULL)
+    {
+      modrun_json *pids = c->svc->json_add (out, "pids", MODRUN_JSON_OBJECT);
+
+      if (pids == NULL || add_u64 (c, host, pids, "current", "pids", "pids.current") < 0
+          || add_u64 (c, host, pids, "limit", "pids", "pids.max") < 0)
+        ret = -ENOMEM;
+    }
+  if (ret < 0)
+    return c->svc->error (c, -ret, "stats of %s", host->path);
+  return 0;
+}
+
 int
 lcg_stats (struct modrun_container *c, struct lcg_host *host, modrun_json *out)
 {
   int ret = 0;
 
   if (host->v2)
-    return c->svc->error (c, 0, "events --stats: " LCG_NAME
-                          " reads the statistics of cgroup v1 controllers only");
+    return stats_v2 (c, host, out);
   ret = cpu_stats (c, host, out);
   if (ret == 0 && lcg_host_find (host, "memory") != NULL)
     ret = memory_stats (c, host, out);

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -108,19 +109,12 @@ static const struct
 };
 
 /* What the container may always use: the spec's default devices, and
- * mknod of any node. -1 is "*". */
-struct lcg_device
-{
-  char type;
-  int64_t major;
-  int64_t minor;
-  const char *access;
-};
-
-static const struct lcg_device default_devices[] = {
-  { 'c', -1, -1, "m" }, { 'b', -1, -1, "m" },    { 'c', 1, 3, "rwm" }, { 'c', 1, 5, "rwm" },
-  { 'c', 1, 7, "rwm" }, { 'c', 1, 8, "rwm" },    { 'c', 1, 9, "rwm" }, { 'c', 5, 0, "rwm" },
-  { 'c', 5, 2, "rwm" }, { 'c', 136, -1, "rwm" },
+ * mknod of any node. */
+static const struct lcg_dev_rule default_devices[] = {
+  { 'c', -1, -1, "m", true },    { 'b', -1, -1, "m", true },   { 'c', 1, 3, "rwm", true },
+  { 'c', 1, 5, "rwm", true },    { 'c', 1, 7, "rwm", true },   { 'c', 1, 8, "rwm", true },
+  { 'c', 1, 9, "rwm", true },    { 'c', 5, 0, "rwm", true },   { 'c', 5, 2, "rwm", true },
+  { 'c', 136, -1, "rwm", true },
 };
 
 static const char *
@@ -222,11 +216,12 @@ need_file (struct lcg_walk *w, const char *field, const char *ctl_name, const ch
 
   if (ctl == NULL)
     return lcg_missing_controller (w->c, w->host, ctl_name, field);
+  /* The root of cgroup2 has none of the files its children get. */
   if (ctl->v2)
-    return w->c->svc->error (w->c, 0,
-                             "%s: the %s controller is cgroup v2 here, and " LCG_NAME
-                             " writes linux.resources to cgroup v1 controllers only",
-                             field, ctl_name);
+    {
+      *out = file;
+      return 0;
+    }
   /* The root cgroup has most files a child has, but never pids.max. */
   if (strcmp (file, "pids.max") == 0 || lcg_root_has (ctl, file))
     *out = file;
@@ -520,51 +515,59 @@ walk_rdma (struct lcg_walk *w, const modrun_json *res)
   return ret < 0 ? ret : 0;
 }
 
-/* Devices. The rules go to devices.deny and devices.allow in the order
- * they are given, so the writes of one file are batched only while the
- * other is not needed in between. */
+/* Devices: deny everything, the config's rules in order, then the
+ * defaults. On cgroup v1 they go to devices.deny and devices.allow in that
+ * order, the lines of one file batched only while the other is not needed
+ * in between; on cgroup2 they are a device program. */
 
-struct lcg_batch
+struct lcg_rules
 {
-  struct lcg_walk *w;
-  const char *file; /* of the lines in TEXT */
-  char text[4000];
-  size_t len;
+  struct lcg_dev_rule *v;
+  size_t n;
 };
 
-static int
-batch_flush (struct lcg_batch *b)
+static void
+rule_line (const struct lcg_dev_rule *d, char *line, size_t len)
 {
-  int ret = 0;
-
-  if (b->len > 0)
-    ret = lcg_write (b->w->c, b->w->host, "devices", NULL, b->file, b->text);
-  b->len = 0;
-  b->text[0] = '\0';
-  return ret;
-}
-
-static int
-batch_add (struct lcg_batch *b, bool allow, const struct lcg_device *d)
-{
-  const char *file = allow ? "devices.allow" : "devices.deny";
-  char maj[24] = "*", min[24] = "*", line[96];
-  int ret;
+  char maj[24] = "*", min[24] = "*";
 
   if (d->major >= 0)
     snprintf (maj, sizeof (maj), "%lld", (long long)d->major);
   if (d->minor >= 0)
     snprintf (min, sizeof (min), "%lld", (long long)d->minor);
   if (d->type == 'a')
-    snprintf (line, sizeof (line), "a");
+    snprintf (line, len, "a");
   else
-    snprintf (line, sizeof (line), "%c %s:%s %s", d->type, maj, min, d->access);
-  if (b->len > 0 && (b->file != file || b->len + strlen (line) + 2 > sizeof (b->text))
-      && (ret = batch_flush (b)) < 0)
-    return ret;
-  b->file = file;
-  b->len += (size_t)snprintf (b->text + b->len, sizeof (b->text) - b->len, "%s%s",
-                              b->len > 0 ? "\n" : "", line);
+    snprintf (line, len, "%c %s:%s %s", d->type, maj, min, d->access);
+}
+
+static int
+write_v1_rules (struct lcg_walk *w, const struct lcg_rules *rules)
+{
+  char text[4000] = "", line[96];
+  const char *file = NULL;
+  size_t len = 0, i;
+  int ret;
+
+  for (i = 0; i <= rules->n; i++)
+    {
+      const char *want = i < rules->n && rules->v[i].allow ? "devices.allow" : "devices.deny";
+
+      if (i < rules->n)
+        rule_line (&rules->v[i], line, sizeof (line));
+      if (len > 0 && (i == rules->n || want != file || len + strlen (line) + 2 > sizeof (text)))
+        {
+          ret = lcg_write (w->c, w->host, "devices", NULL, file, text);
+          if (ret < 0)
+            return ret;
+          len = 0;
+        }
+      if (i == rules->n)
+        break;
+      file = want;
+      len += (size_t)snprintf (text + len, sizeof (text) - len, "%s%s", len > 0 ? "\n" : "",
+                               line);
+    }
   return 0;
 }
 
@@ -572,14 +575,18 @@ batch_add (struct lcg_batch *b, bool allow, const struct lcg_device *d)
  * type and major, and the same minor or every minor. Such a device stays
  * denied; a blanket "deny everything" does not count. */
 static bool
-denied_by_user (const struct lcg_device *denies, size_t n, const struct lcg_device *d)
+denied_by_user (const struct lcg_rules *rules, size_t n_user, const struct lcg_dev_rule *d)
 {
   size_t i;
 
-  for (i = 0; i < n; i++)
-    if (denies[i].type == d->type && d->major >= 0 && denies[i].major == d->major
-        && (denies[i].minor < 0 || denies[i].minor == d->minor))
-      return true;
+  for (i = 0; i < n_user; i++)
+    {
+      const struct lcg_dev_rule *u = &rules->v[i];
+
+      if (!u->allow && u->type == d->type && d->major >= 0 && u->major == d->major
+          && (u->minor < 0 || u->minor == d->minor))
+        return true;
+    }
   return false;
 }
 
@@ -591,24 +598,43 @@ device_number (const modrun_json *entry, const char *key)
   return v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer >= 0 ? v->integer : -1;
 }
 
-/* The defaults, and the nodes linux.devices asks to create, which are
- * meant to be used, unless the user denied them by name. */
+/* The whole list, from the config's checked rules ARR (may be NULL). */
 static int
-allow_defaults (struct lcg_batch *b, const struct lcg_device *denies, size_t n_denies)
+collect_rules (struct lcg_walk *w, const modrun_json *arr, struct lcg_rules *rules)
 {
-  const modrun_json *devs = modrun_json_path (b->w->c->config, "linux.devices");
-  size_t i;
-  int ret;
+  const modrun_json *devs = modrun_json_path (w->c->config, "linux.devices");
+  size_t n_user, n_defaults = sizeof (default_devices) / sizeof (default_devices[0]), i;
+  size_t max = 1 + (arr ? arr->count : 0) + n_defaults
+               + (devs != NULL && devs->type == MODRUN_JSON_ARRAY ? devs->count : 0);
 
-  for (i = 0; i < sizeof (default_devices) / sizeof (default_devices[0]); i++)
-    if (!denied_by_user (denies, n_denies, &default_devices[i])
-        && (ret = batch_add (b, true, &default_devices[i])) < 0)
-      return ret;
+  rules->v = calloc (max, sizeof (*rules->v));
+  if (rules->v == NULL)
+    return w->c->svc->error (w->c, ENOMEM, WHERE ".devices");
+  rules->v[rules->n++] = (struct lcg_dev_rule){ 'a', -1, -1, "rwm", false };
+  for (i = 0; arr != NULL && i < arr->count; i++)
+    {
+      const modrun_json *e = arr->items[i];
+      const modrun_json *type = modrun_json_get (e, "type");
+      const modrun_json *access = modrun_json_get (e, "access");
+      struct lcg_dev_rule *d = &rules->v[rules->n++];
+
+      *d = (struct lcg_dev_rule){ 'a', device_number (e, "major"), device_number (e, "minor"),
+                                  "rwm", modrun_json_get (e, "allow")->boolean };
+      if (type != NULL && type->type == MODRUN_JSON_STRING)
+        d->type = type->string[0];
+      if (access != NULL && access->type == MODRUN_JSON_STRING && access->length > 0)
+        d->access = access->string;
+    }
+  n_user = rules->n;
+  for (i = 0; i < n_defaults; i++)
+    if (!denied_by_user (rules, n_user, &default_devices[i]))
+      rules->v[rules->n++] = default_devices[i];
+  /* The nodes linux.devices asks to create are meant to be used. */
   for (i = 0; devs != NULL && devs->type == MODRUN_JSON_ARRAY && i < devs->count; i++)
     {
       const modrun_json *type = modrun_json_get (devs->items[i], "type");
-      struct lcg_device d = { 'c', device_number (devs->items[i], "major"),
-                              device_number (devs->items[i], "minor"), "rwm" };
+      struct lcg_dev_rule d = { 'c', device_number (devs->items[i], "major"),
+                                device_number (devs->items[i], "minor"), "rwm", true };
 
       if (type == NULL || type->type != MODRUN_JSON_STRING || d.major < 0 || d.minor < 0)
         continue;
@@ -616,8 +642,8 @@ allow_defaults (struct lcg_batch *b, const struct lcg_device *denies, size_t n_d
         d.type = 'b';
       else if (strcmp (type->string, "c") != 0 && strcmp (type->string, "u") != 0)
         continue;
-      if (!denied_by_user (denies, n_denies, &d) && (ret = batch_add (b, true, &d)) < 0)
-        return ret;
+      if (!denied_by_user (rules, n_user, &d))
+        rules->v[rules->n++] = d;
     }
   return 0;
 }
@@ -625,27 +651,24 @@ allow_defaults (struct lcg_batch *b, const struct lcg_device *denies, size_t n_d
 static int
 walk_devices (struct lcg_walk *w, const modrun_json *res)
 {
-  static const struct lcg_device all = { 'a', -1, -1, "rwm" };
-  struct lcg_batch *b = NULL;
-  struct lcg_device *denies = NULL;
-  const modrun_json *arr;
+  struct lcg_rules rules = { NULL, 0 };
+  const modrun_json *arr = NULL;
   const char *found;
-  size_t n_denies = 0;
   uint32_t i;
-  int ret = get_list (w->c, res, WHERE, "devices", &arr);
+  int ret = res ? get_list (w->c, res, WHERE, "devices", &arr) : 0;
 
   /* Set at every create, to the defaults when the config lists none; an
    * update changes them only when it names them. */
   if (ret < 0 || (ret == 0 && !w->create))
     return ret;
-  /* The device list of every container is enforced, never dropped. */
-  if (w->host->v2)
-    return w->c->svc->error (w->c, 0, WHERE ".devices: on cgroup2 the device rules are an eBPF "
-                             "program, which " LCG_NAME " does not make");
-  if (ret == 0 && lcg_host_find (w->host, "devices") == NULL)
-    return 0;
-  if ((ret = need_file (w, WHERE ".devices", "devices", "devices.allow", NULL, &found)) < 0)
-    return ret;
+  if (!w->host->v2)
+    {
+      if (ret == 0 && lcg_host_find (w->host, "devices") == NULL)
+        return 0;
+      ret = need_file (w, WHERE ".devices", "devices", "devices.allow", NULL, &found);
+      if (ret < 0)
+        return ret;
+    }
 
   for (i = 0; arr != NULL && i < arr->count; i++)
     {
@@ -672,41 +695,319 @@ walk_devices (struct lcg_walk *w, const modrun_json *res)
   if (!w->apply)
     return 0;
 
-  b = calloc (1, sizeof (*b));
-  if (arr != NULL)
-    denies = calloc (arr->count, sizeof (*denies));
-  if (b == NULL || (arr != NULL && denies == NULL))
+  ret = collect_rules (w, arr, &rules);
+  if (ret == 0 && !w->host->v2)
+    ret = write_v1_rules (w, &rules);
+  else if (ret == 0)
     {
-      free (b);
-      free (denies);
-      return w->c->svc->error (w->c, ENOMEM, WHERE ".devices");
-    }
-  b->w = w;
-  ret = batch_add (b, false, &all);
-  for (i = 0; ret == 0 && arr != NULL && i < arr->count; i++)
-    {
-      const modrun_json *e = arr->items[i];
-      const modrun_json *allow = modrun_json_get (e, "allow");
-      const modrun_json *type = modrun_json_get (e, "type");
-      const modrun_json *access = modrun_json_get (e, "access");
-      struct lcg_device d = { 'a', device_number (e, "major"), device_number (e, "minor"), "rwm" };
-      bool allowed = allow->boolean;
+      char dir[PATH_MAX];
 
-      if (type != NULL && type->type == MODRUN_JSON_STRING)
-        d.type = type->string[0];
-      if (access != NULL && access->type == MODRUN_JSON_STRING && access->length > 0)
-        d.access = access->string;
-      ret = batch_add (b, allowed, &d);
-      if (!allowed && d.type != 'a')
-        denies[n_denies++] = d;
+      snprintf (dir, sizeof (dir), "%s%s", w->host->ctl[0].mount, w->host->path);
+      ret = lcg_bpf_devices (w->c, dir, rules.v, rules.n);
     }
-  if (ret == 0)
-    ret = allow_defaults (b, denies, n_denies);
-  if (ret == 0)
-    ret = batch_flush (b);
-  free (b);
-  free (denies);
+  free (rules.v);
   return ret;
+}
+
+/* cgroup2: the same fields, in the files and units of cgroup2. */
+
+static int
+refuse_v2 (struct lcg_walk *w, const char *where, const char *key, const char *why)
+{
+  return w->c->svc->error (w->c, 0, "%s.%s: not supported on cgroup v2: %s", where, key, why);
+}
+
+static int
+walk_memory_v2 (struct lcg_walk *w, const modrun_json *mem)
+{
+  const char *where = WHERE ".memory";
+  struct lcg_value limit, swap, resv, v;
+  char buf[32];
+  int ret;
+
+  if ((ret = get_value (w->c, mem, where, "limit", K_INT, &limit)) < 0
+      || (ret = get_value (w->c, mem, where, "swap", K_INT, &swap)) < 0
+      || (ret = get_value (w->c, mem, where, "reservation", K_INT, &resv)) < 0)
+    return ret;
+  if ((ret = get_value (w->c, mem, where, "swappiness", K_PERCENT, &v)) != 0)
+    return ret < 0 ? ret : refuse_v2 (w, where, "swappiness", "there is no per-cgroup swappiness");
+  if ((ret = get_value (w->c, mem, where, "kernel", K_INT, &v)) < 0
+      || (v.present && v.i != 0 && (ret = refuse_v2 (w, where, "kernel", "no kernel memory limit")))
+      || (ret = get_value (w->c, mem, where, "kernelTCP", K_INT, &v)) < 0
+      || (v.present && v.i != 0
+          && (ret = refuse_v2 (w, where, "kernelTCP", "no kernel TCP memory limit")))
+      || (ret = get_value (w->c, mem, where, "disableOOMKiller", K_BOOL, &v)) < 0
+      || (v.present && v.i
+          && (ret = refuse_v2 (w, where, "disableOOMKiller", "the OOM killer is always on"))))
+    return ret;
+
+  if (limit.present && limit.i != 0)
+    {
+      snprintf (buf, sizeof (buf), limit.i < 0 ? "max" : "%lld", (long long)limit.i);
+      if ((ret = put (w, WHERE ".memory.limit", "memory", "memory.max", NULL, buf)) < 0)
+        return ret;
+    }
+  if (resv.present && resv.i != 0)
+    {
+      snprintf (buf, sizeof (buf), resv.i < 0 ? "max" : "%lld", (long long)resv.i);
+      if ((ret = put (w, WHERE ".memory.reservation", "memory", "memory.low", NULL, buf)) < 0)
+        return ret;
+    }
+  if (!swap.present || swap.i == 0)
+    return 0;
+  /* OCI counts memory and swap together; memory.swap.max is swap alone. */
+  if (swap.i < 0)
+    snprintf (buf, sizeof (buf), "max");
+  else if (!limit.present || limit.i <= 0)
+    return w->c->svc->error (w->c, 0, "%s.swap: a memory+swap limit needs memory.limit too",
+                             where);
+  else if (swap.i < limit.i)
+    return w->c->svc->error (w->c, 0, "%s.swap: %lld is below the limit %lld, the swap limit "
+                             "counts memory and swap together",
+                             where, (long long)swap.i, (long long)limit.i);
+  else
+    snprintf (buf, sizeof (buf), "%lld", (long long)(swap.i - limit.i));
+  return put (w, WHERE ".memory.swap", "memory", "memory.swap.max", NULL, buf);
+}
+
+static int
+walk_cpu_v2 (struct lcg_walk *w, const modrun_json *cpu)
+{
+  const char *where = WHERE ".cpu";
+  struct lcg_value shares, quota, period, v;
+  char buf[64];
+  int ret;
+
+  if ((ret = get_value (w->c, cpu, where, "shares", K_UINT, &shares)) < 0
+      || (ret = get_value (w->c, cpu, where, "quota", K_INT, &quota)) < 0
+      || (ret = get_value (w->c, cpu, where, "period", K_UINT, &period)) < 0)
+    return ret;
+  if ((ret = get_value (w->c, cpu, where, "realtimeRuntime", K_INT, &v)) < 0
+      || (v.present && v.i != 0
+          && (ret = refuse_v2 (w, where, "realtimeRuntime", "no realtime scheduling limits")))
+      || (ret = get_value (w->c, cpu, where, "realtimePeriod", K_UINT, &v)) < 0
+      || (v.present && v.i != 0
+          && (ret = refuse_v2 (w, where, "realtimePeriod", "no realtime scheduling limits"))))
+    return ret;
+
+  if (shares.present && shares.i != 0)
+    {
+      if (shares.i < 2 || shares.i > 262144)
+        return w->c->svc->error (w->c, 0, "%s.shares: expected 2 to 262144, got %lld", where,
+                                 (long long)shares.i);
+      /* cpu.weight takes 1 to 10000 for the shares' 2 to 262144. */
+      snprintf (buf, sizeof (buf), "%lld", 1 + ((long long)shares.i - 2) * 9999 / 262142);
+      if ((ret = put (w, WHERE ".cpu.shares", "cpu", "cpu.weight", NULL, buf)) < 0)
+        return ret;
+    }
+  quota.present = quota.present && quota.i != 0;
+  period.present = period.present && period.i != 0;
+  if (quota.present || period.present)
+    {
+      /* cpu.max holds both: what the config leaves out stays as it is. */
+      char cur[64] = "max 100000", q[32], *sp;
+
+      if (!w->create && w->apply)
+        lcg_read ("cpu", w->host->path, "cpu.max", cur, sizeof (cur));
+      sp = strchr (cur, ' ');
+      if (sp != NULL)
+        *sp++ = '\0';
+      if (quota.present)
+        snprintf (q, sizeof (q), quota.i < 0 ? "max" : "%lld", (long long)quota.i);
+      else
+        snprintf (q, sizeof (q), "%s", cur);
+      if (period.present)
+        snprintf (buf, sizeof (buf), "%s %lld", q, (long long)period.i);
+      else
+        snprintf (buf, sizeof (buf), "%s %s", q, sp ? sp : "100000");
+      if ((ret = put (w, quota.present ? WHERE ".cpu.quota" : WHERE ".cpu.period", "cpu",
+                      "cpu.max", NULL, buf))
+          < 0)
+        return ret;
+    }
+  if ((ret = get_value (w->c, cpu, where, "burst", K_UINT, &v)) < 0
+      || (v.present && (snprintf (buf, sizeof (buf), "%lld", (long long)v.i), 1)
+          && (ret = put (w, WHERE ".cpu.burst", "cpu", "cpu.max.burst", NULL, buf)) < 0)
+      || (ret = get_value (w->c, cpu, where, "idle", K_INT, &v)) < 0
+      || (v.present && (snprintf (buf, sizeof (buf), "%lld", (long long)v.i), 1)
+          && (ret = put (w, WHERE ".cpu.idle", "cpu", "cpu.idle", NULL, buf)) < 0)
+      || (ret = get_value (w->c, cpu, where, "cpus", K_STRING, &v)) < 0
+      || (v.present && *v.s && (ret = put (w, WHERE ".cpu.cpus", "cpuset", "cpuset.cpus", NULL, v.s)) < 0)
+      || (ret = get_value (w->c, cpu, where, "mems", K_STRING, &v)) < 0
+      || (v.present && *v.s && (ret = put (w, WHERE ".cpu.mems", "cpuset", "cpuset.mems", NULL, v.s)) < 0))
+    return ret;
+  return 0;
+}
+
+/* io.weight takes 1 to 10000 where blkio took 10 to 1000. */
+static long long
+io_weight (int64_t blkio)
+{
+  return 1 + ((long long)blkio - 10) * 9999 / 990;
+}
+
+static int
+walk_io_v2 (struct lcg_walk *w, const modrun_json *res)
+{
+  static const char *const keys[] = { "rbps", "wbps", "riops", "wiops" };
+  const char *where = WHERE ".blockIO";
+  const modrun_json *blkio = NULL, *arr;
+  struct lcg_value v;
+  char buf[128];
+  size_t k;
+  uint32_t i;
+  int ret = w->c->svc->get_object (w->c, res, WHERE, "blockIO", &blkio);
+
+  if (ret <= 0)
+    return ret;
+  if ((ret = get_value (w->c, blkio, where, "leafWeight", K_UINT16, &v)) != 0)
+    return ret < 0 ? ret : refuse_v2 (w, where, "leafWeight", "there is no leaf weight");
+  if ((ret = get_value (w->c, blkio, where, "weight", K_UINT16, &v)) < 0)
+    return ret;
+  if (v.present && v.i != 0)
+    {
+      if (v.i < 10 || v.i > 1000)
+        return w->c->svc->error (w->c, 0, "%s.weight: expected 10 to 1000, got %lld", where,
+                                 (long long)v.i);
+      snprintf (buf, sizeof (buf), "default %lld", io_weight (v.i));
+      if ((ret = put (w, WHERE ".blockIO.weight", "io", "io.weight", NULL, buf)) < 0)
+        return ret;
+    }
+  for (k = 0; k < sizeof (device_lists) / sizeof (device_lists[0]); k++)
+    {
+      bool weights = strcmp (device_lists[k].key, "weightDevice") == 0;
+
+      /* The two weight lists are the same array; it is read once. */
+      if (weights && k > 0)
+        continue;
+      ret = get_list (w->c, blkio, where, device_lists[k].key, &arr);
+      for (i = 0; ret > 0 && i < arr->count; i++)
+        {
+          char item[96];
+          struct lcg_value major, minor;
+
+          snprintf (item, sizeof (item), "%s.%s[%u]", where, device_lists[k].key, i);
+          if ((ret = get_required (w->c, arr->items[i], item, "major", K_INT, &major)) < 0
+              || (ret = get_required (w->c, arr->items[i], item, "minor", K_INT, &minor)) < 0)
+            return ret;
+          if (weights && (ret = get_value (w->c, arr->items[i], item, "leafWeight", K_UINT16, &v)))
+            return ret < 0 ? ret : refuse_v2 (w, item, "leafWeight", "there is no leaf weight");
+          if (weights)
+            {
+              if ((ret = get_required (w->c, arr->items[i], item, "weight", K_UINT16, &v)) < 0)
+                return ret;
+              if (v.i < 10 || v.i > 1000)
+                return w->c->svc->error (w->c, 0, "%s.weight: expected 10 to 1000, got %lld",
+                                         item, (long long)v.i);
+              snprintf (buf, sizeof (buf), "%lld:%lld %lld", (long long)major.i,
+                        (long long)minor.i, io_weight (v.i));
+              ret = put (w, item, "io", "io.weight", NULL, buf);
+            }
+          else
+            {
+              if ((ret = get_required (w->c, arr->items[i], item, "rate", K_UINT, &v)) < 0)
+                return ret;
+              snprintf (buf, sizeof (buf), "%lld:%lld %s=%lld", (long long)major.i,
+                        (long long)minor.i, keys[k - 2], (long long)v.i);
+              ret = put (w, item, "io", "io.max", NULL, buf);
+            }
+          if (ret == 0)
+            ret = 1;
+        }
+      if (ret < 0)
+        return ret;
+    }
+  return 0;
+}
+
+static int
+walk_hugetlb_v2 (struct lcg_walk *w, const modrun_json *res)
+{
+  const modrun_json *arr;
+  uint32_t i;
+  int ret = get_list (w->c, res, WHERE, "hugepageLimits", &arr);
+
+  for (i = 0; ret > 0 && i < arr->count; i++)
+    {
+      char where[64], file[96], value[32];
+      struct lcg_value size, v;
+
+      snprintf (where, sizeof (where), WHERE ".hugepageLimits[%u]", i);
+      if ((ret = get_required (w->c, arr->items[i], where, "pageSize", K_STRING, &size)) < 0
+          || (ret = get_required (w->c, arr->items[i], where, "limit", K_UINT, &v)) < 0)
+        return ret;
+      if (strchr (size.s, '/') != NULL
+          || (size_t)snprintf (file, sizeof (file), "hugetlb.%s.max", size.s) >= sizeof (file))
+        return w->c->svc->error (w->c, 0, "%s.pageSize: \"%s\" is not a huge page size", where,
+                                 size.s);
+      snprintf (value, sizeof (value), "%lld", (long long)v.i);
+      ret = put (w, where, "hugetlb", file, NULL, value);
+      if (ret == 0)
+        ret = 1;
+    }
+  return ret < 0 ? ret : 0;
+}
+
+/* linux.resources.unified: "CONTROLLER.FILE": "VALUE", written as given;
+ * "cgroup.*" files are cgroup2's own. */
+static int
+walk_unified (struct lcg_walk *w, const modrun_json *res)
+{
+  const modrun_json *uni = NULL;
+  uint32_t i;
+  int ret = w->c->svc->get_object (w->c, res, WHERE, "unified", &uni);
+
+  for (i = 0; ret > 0 && i < uni->count; i++)
+    {
+      const char *key = uni->keys[i], *dot = strchr (key, '.');
+      char where[192], ctl[64];
+      const modrun_json *v = uni->items[i];
+
+      snprintf (where, sizeof (where), WHERE ".unified.%s", key);
+      if (v->type != MODRUN_JSON_STRING)
+        return w->c->svc->error (w->c, 0, "%s: expected string, got %s", where,
+                                 modrun_json_type_name (v->type));
+      if (dot == NULL || dot == key || strchr (key, '/') != NULL || (size_t)(dot - key) >= sizeof (ctl))
+        return w->c->svc->error (w->c, 0, "%s: expected a file name CONTROLLER.NAME", where);
+      snprintf (ctl, sizeof (ctl), "%.*s", (int)(dot - key), key);
+      if (strcmp (ctl, "cgroup") == 0)
+        ret = w->apply ? lcg_write (w->c, w->host, ctl, NULL, key, v->string) : 0;
+      else
+        ret = put (w, where, ctl, key, NULL, v->string);
+      if (ret == 0)
+        ret = 1;
+    }
+  return ret < 0 ? ret : 0;
+}
+
+static int
+walk_resources_v2 (struct lcg_walk *w, const modrun_json *res)
+{
+  const struct modrun_services *svc = w->c->svc;
+  const modrun_json *obj;
+  int ret;
+
+  if ((ret = svc->get_object (w->c, res, WHERE, "network", &obj)) > 0
+      && (modrun_json_get (obj, "classID") != NULL || modrun_json_get (obj, "priorities") != NULL))
+    return refuse_v2 (w, WHERE, "network", "there is no net_cls or net_prio controller");
+  if (ret >= 0 && (ret = svc->get_object (w->c, res, WHERE, "memory", &obj)) > 0)
+    ret = walk_memory_v2 (w, obj);
+  if (ret >= 0 && (ret = svc->get_object (w->c, res, WHERE, "cpu", &obj)) > 0)
+    ret = walk_cpu_v2 (w, obj);
+  if (ret >= 0 && (ret = svc->get_object (w->c, res, WHERE, "pids", &obj)) > 0)
+    ret = walk_pids (w, obj);
+  if (ret >= 0)
+    ret = walk_io_v2 (w, res);
+  if (ret >= 0)
+    ret = walk_hugetlb_v2 (w, res);
+  if (ret >= 0)
+    ret = walk_rdma (w, res);
+  /* Last, so that a value in it has the final word. */
+  if (ret >= 0)
+    ret = walk_unified (w, res);
+  if (ret >= 0)
+    ret = walk_devices (w, res);
+  return ret < 0 ? ret : 0;
 }
 
 static int
@@ -721,6 +1022,8 @@ walk_resources (struct lcg_walk *w, const modrun_json *res)
   if (res->type != MODRUN_JSON_OBJECT)
     return svc->error (w->c, 0, WHERE ": expected object, got %s",
                        modrun_json_type_name (res->type));
+  if (w->host->v2)
+    return walk_resources_v2 (w, res);
 
   ret = svc->get_object (w->c, res, WHERE, "unified", &obj);
   if (ret > 0 && obj->count > 0)
