@@ -15,6 +15,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/bpf.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -61,8 +62,9 @@ access_bits (const char *access)
   return bits;
 }
 
-/* One rule; its tests jump past its end when they fail. */
-static void
+/* One rule; its tests jump past its end when they fail. Returns whether
+ * it had none, so that it decides every access that reaches it. */
+static bool
 emit_rule (struct lcg_prog *p, const struct lcg_dev_rule *r)
 {
   unsigned int access = access_bits (r->access);
@@ -99,6 +101,7 @@ emit_rule (struct lcg_prog *p, const struct lcg_dev_rule *r)
   /* A jump's offset counts from the instruction after it. */
   for (k = 0; k < n_jumps; k++)
     p->insn[jumps[k]].off = (int16_t)(p->n - jumps[k] - 1);
+  return n_jumps == 0;
 }
 
 static int
@@ -117,8 +120,11 @@ build (const struct lcg_dev_rule *rules, size_t n, struct lcg_prog *p)
   emit (p, BPF_ALU64 | BPF_RSH | BPF_K, 2, 0, 0, 16);
   emit (p, BPF_LDX | BPF_W | BPF_MEM, 4, 1, offsetof (struct bpf_cgroup_dev_ctx, major), 0);
   emit (p, BPF_LDX | BPF_W | BPF_MEM, 5, 1, offsetof (struct bpf_cgroup_dev_ctx, minor), 0);
+  /* The verifier refuses code no path reaches: what follows a rule that
+   * decides everything is left out. */
   for (i = n; i-- > 0;)
-    emit_rule (p, &rules[i]);
+    if (emit_rule (p, &rules[i]))
+      return 0;
   emit (p, BPF_ALU64 | BPF_MOV | BPF_K, 0, 0, 0, 0);
   emit (p, BPF_JMP | BPF_EXIT, 0, 0, 0, 0);
   return 0;
