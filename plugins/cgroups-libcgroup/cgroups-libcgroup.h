@@ -51,8 +51,8 @@ const char *lcg_strerror (int code, char *buf, size_t len);
 
 /* Writes VALUE (lines are written one by one) to FILE of controller CTL in
  * the container's cgroup, or in the cgroup PATH when it is not NULL. */
-int lcg_write (struct modrun_container *c, struct lcg_host *host, const char *ctl,
-               const char *path, const char *file, const char *value);
+int lcg_write (struct modrun_container *c, struct lcg_host *host, const char *ctl, const char *path,
+               const char *file, const char *value);
 /* Reads the first line of FILE of controller CTL in cgroup PATH into BUF.
  * Returns 0, or a libcgroup error code; records nothing. */
 int lcg_read (const char *ctl, const char *path, const char *file, char *buf, size_t len);

@@ -316,10 +316,10 @@ lcg_kill_all (struct modrun_container *c, struct lcg_host *host, int signo)
     return c->svc->error (c, 0, "libcgroup finds no cgroup controller for the container here");
 
   /* Frozen, the processes cannot fork new ones behind the signals. */
-  if (can_freeze (host) && lcg_read (host->v2 ? "cgroup" : "freezer", host->path,
-                                     host->v2 ? "cgroup.freeze" : "freezer.state", state,
-                                     sizeof (state))
-                               == 0)
+  if (can_freeze (host)
+      && lcg_read (host->v2 ? "cgroup" : "freezer", host->path,
+                   host->v2 ? "cgroup.freeze" : "freezer.state", state, sizeof (state))
+             == 0)
     {
       was_frozen = is_frozen (host, state, sizeof (state));
       froze = was_frozen
@@ -341,8 +341,8 @@ lcg_kill_all (struct modrun_container *c, struct lcg_host *host, int signo)
         ret = -EIO;
     }
   if (ret >= 0 && froze && signo == SIGKILL)
-    for (round = 0; round < LCG_KILL_ROUNDS
-                    && (ret = signal_round (ctl, host->path, signo, &done)) > 0;
+    for (round = 0;
+         round < LCG_KILL_ROUNDS && (ret = signal_round (ctl, host->path, signo, &done)) > 0;
          round++)
       ;
   free (done.v);
@@ -381,8 +381,8 @@ add_u64 (struct modrun_container *c, struct lcg_host *host, modrun_json *obj, co
 
 /* {"usage", "limit", "max", "failcnt"} of one memory counter. */
 static int
-memory_entry (struct modrun_container *c, struct lcg_host *host, modrun_json *mem,
-              const char *key, const char *prefix)
+memory_entry (struct modrun_container *c, struct lcg_host *host, modrun_json *mem, const char *key,
+              const char *prefix)
 {
   static const char *const keys[] = { "limit", "max", "failcnt" };
   static const char *const files[] = { "limit_in_bytes", "max_usage_in_bytes", "failcnt" };
@@ -528,8 +528,8 @@ cpu_stats (struct modrun_container *c, struct lcg_host *host, modrun_json *out)
 
 /* "MAJOR:MINOR OP VALUE" lines of a blkio file, as {major, minor, op, value}. */
 static int
-blkio_list (struct modrun_container *c, struct lcg_host *host, modrun_json *blkio,
-            const char *key, const char *file)
+blkio_list (struct modrun_container *c, struct lcg_host *host, modrun_json *blkio, const char *key,
+            const char *file)
 {
   modrun_json *arr = c->svc->json_add (blkio, key, MODRUN_JSON_ARRAY);
   void *handle = NULL;

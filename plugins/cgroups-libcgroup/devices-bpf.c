@@ -55,7 +55,7 @@ access_bits (const char *access)
   unsigned int bits = 0;
 
   for (; *access; access++)
-    bits |= *access == 'r' ? BPF_DEVCG_ACC_READ
+    bits |= *access == 'r'   ? BPF_DEVCG_ACC_READ
             : *access == 'w' ? BPF_DEVCG_ACC_WRITE
             : *access == 'm' ? BPF_DEVCG_ACC_MKNOD
                              : 0;

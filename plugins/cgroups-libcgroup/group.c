@@ -246,8 +246,9 @@ lcg_host_set_path (struct modrun_container *c, struct lcg_host *host)
         return ret;
     }
   if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": systemd cgroups are not supported by "
-                          LCG_NAME, given ? given : "");
+    return c->svc->error (
+        c, 0, "linux.cgroupsPath: \"%s\": systemd cgroups are not supported by " LCG_NAME,
+        given ? given : "");
   if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)
@@ -442,13 +443,18 @@ cpuset_init (struct modrun_container *c, struct lcg_host *host, const char *reco
 
   for (line = record; line && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
     {
-      size_t len = strcspn (line, "\n"), k;
-      char *slash;
+      size_t len = strcspn (line, "\n"), name_len = strcspn (line, " "), k;
+      char name[64], *slash;
 
-      if (strncmp (line, "cpuset ", 7) != 0 || len - 7 >= sizeof (path))
+      /* The levels made in the cpuset hierarchy, whichever controller
+       * mounted with it names them. */
+      if (name_len >= sizeof (name) || name_len >= len || len - name_len - 1 >= sizeof (path))
         continue;
-      memcpy (path, line + 7, len - 7);
-      path[len - 7] = '\0';
+      snprintf (name, sizeof (name), "%.*s", (int)name_len, line);
+      if (strcmp (mount_of (host, name), mount_of (host, "cpuset")) != 0)
+        continue;
+      memcpy (path, line + name_len + 1, len - name_len - 1);
+      path[len - name_len - 1] = '\0';
       for (k = 0; k < 2; k++)
         {
           const modrun_json *want = modrun_json_get (cpu, keys[k]);
@@ -475,6 +481,20 @@ cpuset_init (struct modrun_container *c, struct lcg_host *host, const char *reco
   return 0;
 }
 
+/* Whether a used controller before controller I is mounted where it is
+ * (co-mounted v1 controllers, every controller of cgroup2): its levels are
+ * recorded once. */
+static bool
+same_mount_before (struct lcg_host *host, size_t i)
+{
+  size_t k;
+
+  for (k = 0; k < i; k++)
+    if (host->ctl[k].used && strcmp (host->ctl[k].mount, host->ctl[i].mount) == 0)
+      return true;
+  return false;
+}
+
 int
 lcg_create (struct modrun_container *c, struct lcg_host *host, const modrun_json *res)
 {
@@ -485,7 +505,8 @@ lcg_create (struct modrun_container *c, struct lcg_host *host, const modrun_json
   int ret;
 
   for (i = 0; i < host->n; i++)
-    if (host->ctl[i].used && (ret = record_fresh (&host->ctl[i], host->path, &record, &len)) < 0)
+    if (host->ctl[i].used && !same_mount_before (host, i)
+        && (ret = record_fresh (&host->ctl[i], host->path, &record, &len)) < 0)
       return c->svc->error (c, -ret, "%s%s", host->ctl[i].mount, host->path);
   ret = write_record (c, record ? record : "", len);
   if (ret < 0)
@@ -572,7 +593,7 @@ remove_group (const char *ctl, const char *path)
 
 /* Errors of a removal that undoes a failed prepare are not recorded: the
  * one the user reads is what made prepare fail. */
-#define LCG_FAIL(quiet, c, errnum, ...)                                                     \
+#define LCG_FAIL(quiet, c, errnum, ...)                                                            \
   ((quiet) ? -EIO : (c)->svc->error ((c), (errnum), __VA_ARGS__))
 
 static int
@@ -659,8 +680,8 @@ destroy_recorded (struct modrun_container *c, bool quiet)
         }
       if (ret != 0 && first == 0)
         first = LCG_FAIL (quiet, c, 0, "remove the cgroup %s of %s: %s", sp + 1, line,
-                               ret == ECGNONEMPTY ? "processes are still in it"
-                                                  : lcg_strerror (ret, why, sizeof (why)));
+                          ret == ECGNONEMPTY ? "processes are still in it"
+                                             : lcg_strerror (ret, why, sizeof (why)));
     }
   if (first < 0)
     return first;

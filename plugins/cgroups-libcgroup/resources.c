@@ -81,6 +81,15 @@ static const struct lcg_field cpu_fields[] = {
   { NULL, K_INT, NULL, NULL, NULL, false },
 };
 
+/* What cgroup2 takes as cgroup v1 did; shares, quota and period apart. */
+static const struct lcg_field cpu_fields_v2[] = {
+  { "burst", K_UINT, "cpu", "cpu.max.burst", NULL, false },
+  { "idle", K_INT, "cpu", "cpu.idle", NULL, false },
+  { "cpus", K_STRING, "cpuset", "cpuset.cpus", NULL, true },
+  { "mems", K_STRING, "cpuset", "cpuset.mems", NULL, true },
+  { NULL, K_INT, NULL, NULL, NULL, false },
+};
+
 static const struct lcg_field blkio_fields[] = {
   { "weight", K_UINT16, "blkio", "blkio.weight", "blkio.bfq.weight", true },
   { "leafWeight", K_UINT16, "blkio", "blkio.leaf_weight", NULL, true },
@@ -111,9 +120,9 @@ static const struct
 /* What the container may always use: the spec's default devices, and
  * mknod of any node. */
 static const struct lcg_dev_rule default_devices[] = {
-  { 'c', -1, -1, "m", true },    { 'b', -1, -1, "m", true },   { 'c', 1, 3, "rwm", true },
-  { 'c', 1, 5, "rwm", true },    { 'c', 1, 7, "rwm", true },   { 'c', 1, 8, "rwm", true },
-  { 'c', 1, 9, "rwm", true },    { 'c', 5, 0, "rwm", true },   { 'c', 5, 2, "rwm", true },
+  { 'c', -1, -1, "m", true },    { 'b', -1, -1, "m", true }, { 'c', 1, 3, "rwm", true },
+  { 'c', 1, 5, "rwm", true },    { 'c', 1, 7, "rwm", true }, { 'c', 1, 8, "rwm", true },
+  { 'c', 1, 9, "rwm", true },    { 'c', 5, 0, "rwm", true }, { 'c', 5, 2, "rwm", true },
   { 'c', 136, -1, "rwm", true },
 };
 
@@ -311,7 +320,8 @@ walk_memory (struct lcg_walk *w, const modrun_json *mem)
       && (w->create || ctl == NULL || !lcg_root_has (ctl, "memory.memsw.limit_in_bytes")))
     swap.present = false;
   if (limit.present && swap.present && swap.i != -1 && swap.i < limit.i && limit.i != -1)
-    return w->c->svc->error (w->c, 0, "%s.swap: %lld is below the limit %lld, the swap limit "
+    return w->c->svc->error (w->c, 0,
+                             "%s.swap: %lld is below the limit %lld, the swap limit "
                              "counts memory and swap together",
                              where, (long long)swap.i, (long long)limit.i);
 
@@ -319,11 +329,11 @@ walk_memory (struct lcg_walk *w, const modrun_json *mem)
     {
       char cur[64];
 
-      swap_first = swap.i == -1
-                   || (lcg_read ("memory", w->host->path, "memory.memsw.limit_in_bytes", cur,
-                                 sizeof (cur))
-                           == 0
-                       && strtoll (cur, NULL, 10) < swap.i);
+      swap_first
+          = swap.i == -1
+            || (lcg_read ("memory", w->host->path, "memory.memsw.limit_in_bytes", cur, sizeof (cur))
+                    == 0
+                && strtoll (cur, NULL, 10) < swap.i);
     }
   snprintf (lbuf, sizeof (lbuf), "%lld", (long long)limit.i);
   snprintf (sbuf, sizeof (sbuf), "%lld", (long long)swap.i);
@@ -397,8 +407,8 @@ walk_blkio (struct lcg_walk *w, const modrun_json *res)
             return ret;
           if (weights)
             {
-              ret = get_value (w->c, arr->items[i], item,
-                               k == 0 ? "leafWeight" : "weight", K_UINT16, &other);
+              ret = get_value (w->c, arr->items[i], item, k == 0 ? "leafWeight" : "weight",
+                               K_UINT16, &other);
               if (ret < 0)
                 return ret;
               if (!v.present && !other.present)
@@ -565,8 +575,7 @@ write_v1_rules (struct lcg_walk *w, const struct lcg_rules *rules)
       if (i == rules->n)
         break;
       file = want;
-      len += (size_t)snprintf (text + len, sizeof (text) - len, "%s%s", len > 0 ? "\n" : "",
-                               line);
+      len += (size_t)snprintf (text + len, sizeof (text) - len, "%s%s", len > 0 ? "\n" : "", line);
     }
   return 0;
 }
@@ -759,10 +768,10 @@ walk_memory_v2 (struct lcg_walk *w, const modrun_json *mem)
   if (swap.i < 0)
     snprintf (buf, sizeof (buf), "max");
   else if (!limit.present || limit.i <= 0)
-    return w->c->svc->error (w->c, 0, "%s.swap: a memory+swap limit needs memory.limit too",
-                             where);
+    return w->c->svc->error (w->c, 0, "%s.swap: a memory+swap limit needs memory.limit too", where);
   else if (swap.i < limit.i)
-    return w->c->svc->error (w->c, 0, "%s.swap: %lld is below the limit %lld, the swap limit "
+    return w->c->svc->error (w->c, 0,
+                             "%s.swap: %lld is below the limit %lld, the swap limit "
                              "counts memory and swap together",
                              where, (long long)swap.i, (long long)limit.i);
   else
@@ -820,23 +829,12 @@ walk_cpu_v2 (struct lcg_walk *w, const modrun_json *cpu)
         snprintf (buf, sizeof (buf), "%s %lld", q, (long long)period.i);
       else
         snprintf (buf, sizeof (buf), "%s %s", q, sp ? sp : "100000");
-      if ((ret = put (w, quota.present ? WHERE ".cpu.quota" : WHERE ".cpu.period", "cpu",
-                      "cpu.max", NULL, buf))
+      if ((ret = put (w, quota.present ? WHERE ".cpu.quota" : WHERE ".cpu.period", "cpu", "cpu.max",
+                      NULL, buf))
           < 0)
         return ret;
     }
-  if ((ret = get_value (w->c, cpu, where, "burst", K_UINT, &v)) < 0
-      || (v.present && (snprintf (buf, sizeof (buf), "%lld", (long long)v.i), 1)
-          && (ret = put (w, WHERE ".cpu.burst", "cpu", "cpu.max.burst", NULL, buf)) < 0)
-      || (ret = get_value (w->c, cpu, where, "idle", K_INT, &v)) < 0
-      || (v.present && (snprintf (buf, sizeof (buf), "%lld", (long long)v.i), 1)
-          && (ret = put (w, WHERE ".cpu.idle", "cpu", "cpu.idle", NULL, buf)) < 0)
-      || (ret = get_value (w->c, cpu, where, "cpus", K_STRING, &v)) < 0
-      || (v.present && *v.s && (ret = put (w, WHERE ".cpu.cpus", "cpuset", "cpuset.cpus", NULL, v.s)) < 0)
-      || (ret = get_value (w->c, cpu, where, "mems", K_STRING, &v)) < 0
-      || (v.present && *v.s && (ret = put (w, WHERE ".cpu.mems", "cpuset", "cpuset.mems", NULL, v.s)) < 0))
-    return ret;
-  return 0;
+  return walk_fields (w, cpu, where, cpu_fields_v2);
 }
 
 /* io.weight takes 1 to 10000 where blkio took 10 to 1000. */
@@ -897,10 +895,10 @@ walk_io_v2 (struct lcg_walk *w, const modrun_json *res)
               if ((ret = get_required (w->c, arr->items[i], item, "weight", K_UINT16, &v)) < 0)
                 return ret;
               if (v.i < 10 || v.i > 1000)
-                return w->c->svc->error (w->c, 0, "%s.weight: expected 10 to 1000, got %lld",
-                                         item, (long long)v.i);
-              snprintf (buf, sizeof (buf), "%lld:%lld %lld", (long long)major.i,
-                        (long long)minor.i, io_weight (v.i));
+                return w->c->svc->error (w->c, 0, "%s.weight: expected 10 to 1000, got %lld", item,
+                                         (long long)v.i);
+              snprintf (buf, sizeof (buf), "%lld:%lld %lld", (long long)major.i, (long long)minor.i,
+                        io_weight (v.i));
               ret = put (w, item, "io", "io.weight", NULL, buf);
             }
           else
@@ -967,7 +965,8 @@ walk_unified (struct lcg_walk *w, const modrun_json *res)
       if (v->type != MODRUN_JSON_STRING)
         return w->c->svc->error (w->c, 0, "%s: expected string, got %s", where,
                                  modrun_json_type_name (v->type));
-      if (dot == NULL || dot == key || strchr (key, '/') != NULL || (size_t)(dot - key) >= sizeof (ctl))
+      if (dot == NULL || dot == key || strchr (key, '/') != NULL
+          || (size_t)(dot - key) >= sizeof (ctl))
         return w->c->svc->error (w->c, 0, "%s: expected a file name CONTROLLER.NAME", where);
       snprintf (ctl, sizeof (ctl), "%.*s", (int)(dot - key), key);
       if (strcmp (ctl, "cgroup") == 0)

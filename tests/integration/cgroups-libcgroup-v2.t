@@ -151,9 +151,11 @@ run_ctr c2
 assert_eq "$RUN_STATUS $RUN_STDOUT" "1 error: EPERM" "the device program denies /dev/full"
 
 cfg '.process.args = ["/bin/mrtest", "open", "/dev/null", "w"]
-     | .linux.resources.devices += [{"allow": false, "type": "c", "major": 1, "minor": 3, "access": "w"}]'
+     | .linux.resources.devices += [
+         {"allow": true, "type": "c", "major": 1, "minor": 3, "access": "rwm"},
+         {"allow": false, "type": "c", "major": 1, "minor": 3, "access": "w"}]'
 run_ctr c2
-assert_eq "$RUN_STATUS $RUN_STDOUT" "1 error: EPERM" "a deny rule taking w away refuses a write"
+assert_eq "$RUN_STATUS $RUN_STDOUT" "1 error: EPERM" "a later deny rule taking w away refuses a write"
 
 cfg '.process.args = ["/bin/mrtest", "open", "/dev/null", "r"]'
 run_ctr c2
