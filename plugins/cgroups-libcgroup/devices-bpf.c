@@ -174,6 +174,26 @@ detach (int dirfd, uint32_t id)
   return ret;
 }
 
+/* Loads the program; a file descriptor, or -1 and errno. */
+static int
+load (const struct lcg_prog *p, char *log, size_t log_len)
+{
+  union bpf_attr attr;
+
+  memset (&attr, 0, sizeof (attr));
+  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
+  attr.insns = (uint64_t)(uintptr_t)p->insn;
+  attr.insn_cnt = (uint32_t)p->n;
+  attr.license = (uint64_t)(uintptr_t) "GPL";
+  if (log != NULL)
+    {
+      attr.log_buf = (uint64_t)(uintptr_t)log;
+      attr.log_size = (uint32_t)log_len;
+      attr.log_level = 1;
+    }
+  return sys_bpf (BPF_PROG_LOAD, &attr);
+}
+
 int
 lcg_bpf_devices (struct modrun_container *c, const char *dir, const struct lcg_dev_rule *rules,
                  size_t n)
@@ -186,22 +206,23 @@ lcg_bpf_devices (struct modrun_container *c, const char *dir, const struct lcg_d
 
   if (build (rules, n, &p) < 0)
     return c->svc->error (c, ENOMEM, "the device program of %s", dir);
-  memset (&attr, 0, sizeof (attr));
-  attr.prog_type = BPF_PROG_TYPE_CGROUP_DEVICE;
-  attr.insns = (uint64_t)(uintptr_t)p.insn;
-  attr.insn_cnt = (uint32_t)p.n;
-  attr.license = (uint64_t)(uintptr_t) "GPL";
-  attr.log_buf = (uint64_t)(uintptr_t)log;
-  attr.log_size = sizeof (log);
-  attr.log_level = 1;
-  prog = sys_bpf (BPF_PROG_LOAD, &attr);
-  free (p.insn);
+  prog = load (&p, NULL, 0);
   if (prog < 0)
     {
+      /* Again with the verifier's log, only to say why: the first load
+       * has none, as a log too small for the verifier's whole trace fails
+       * a program that would load. */
+      int again;
+
       ret = errno;
+      again = load (&p, log, sizeof (log));
+      if (again >= 0)
+        close (again);
+      free (p.insn);
       c->svc->log (c, MODRUN_LOG_DEBUG, LCG_NAME ": the verifier says: %s", log);
       return c->svc->error (c, ret, "load the device program of %s", dir);
     }
+  free (p.insn);
 
   dirfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (dirfd < 0)
