@@ -28,7 +28,7 @@ for m in "$MEM" "$CPU" "$CPUSET" "$PIDS" "$DEVICES" "$FREEZER"; do
   [ -n "$m" ] || skip_all "memory, cpu, cpuset, pids, devices and freezer are not all cgroup v1 here"
 done
 
-plan 45
+plan 47
 
 if [ "$RUNTIME_NAME" = modrun ]; then
   MODRUN="$MODRUN --plugins cgroups=$CG_BACKEND"
@@ -124,6 +124,14 @@ $MODRUN delete c1
 assert_eq "$(ls -d /sys/fs/cgroup/*"$d" 2>/dev/null)" "" "delete removes every c1 cgroup"
 assert_eq "$(ls -d /sys/fs/cgroup/*"$PARENT" 2>/dev/null)" "" \
   "delete removes the parent it made for c1 too"
+
+setup_ctr c1
+cfg '.process.args = ["/bin/sh", "-c", "sleep 300 & sleep 300 & wait"]'
+$MODRUN create --bundle "$BUNDLE" c1 </dev/null >/dev/null 2>&1 && $MODRUN start c1
+wait_status c1 running 10
+$MODRUN delete --force c1 2>"$TEST_TMP/err"
+ok $? "delete --force of a running container" || diag "$(cat "$TEST_TMP/err")"
+assert_eq "$(ls -d /sys/fs/cgroup/*"$d" 2>/dev/null)" "" "delete --force removes every c1 cgroup"
 
 # 4. Enforcement.
 setup_ctr c2
