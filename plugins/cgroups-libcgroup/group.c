@@ -201,6 +201,12 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
 
   if (res == NULL)
     return c->svc->error (c, ENOMEM, "linux.cgroupsPath");
+  /* The record of what prepare made holds one cgroup a line. */
+  if (strchr (given, '\n') != NULL)
+    {
+      free (res);
+      return c->svc->error (c, 0, "linux.cgroupsPath: a newline is not allowed");
+    }
   p = res;
   while (*s)
     {
