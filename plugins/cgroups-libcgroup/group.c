@@ -183,10 +183,10 @@ lcg_missing_controller (struct modrun_container *c, struct lcg_host *host, const
 
   for (i = 0; i < host->n; i++)
     if (strcmp (host->ctl[i].name, name) == 0 && !host->ctl[i].used)
-      return c->svc->error (c, 0,
-                            "%s: the %s controller is on the cgroup2 hierarchy of this hybrid "
-                            "host, which " LCG_NAME " leaves alone",
-                            field, name);
+      return c->svc->error (
+          c, 0,
+          "%s: the %s controller is on the cgroup2 hierarchy of this hybrid host, which cgroups-libcgroup leaves alone",
+          field, name);
   return c->svc->error (c, 0, "%s: libcgroup finds no %s controller mounted on this host", field,
                         name);
 }
@@ -253,7 +253,7 @@ lcg_host_set_path (struct modrun_container *c, struct lcg_host *host)
     }
   if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
     return c->svc->error (
-        c, 0, "linux.cgroupsPath: \"%s\": systemd cgroups are not supported by " LCG_NAME,
+        c, 0, "linux.cgroupsPath: \"%s\": systemd cgroups are not supported by cgroups-libcgroup",
         given ? given : "");
   if (given == NULL || *given == '\0')
     {

@@ -320,10 +320,10 @@ walk_memory (struct lcg_walk *w, const modrun_json *mem)
       && (w->create || ctl == NULL || !lcg_root_has (ctl, "memory.memsw.limit_in_bytes")))
     swap.present = false;
   if (limit.present && swap.present && swap.i != -1 && swap.i < limit.i && limit.i != -1)
-    return w->c->svc->error (w->c, 0,
-                             "%s.swap: %lld is below the limit %lld, the swap limit "
-                             "counts memory and swap together",
-                             where, (long long)swap.i, (long long)limit.i);
+    return w->c->svc->error (
+        w->c, 0,
+        "%s.swap: %lld is below the limit %lld, the swap limit counts memory and swap together",
+        where, (long long)swap.i, (long long)limit.i);
 
   if (limit.present && swap.present && !w->create && w->apply)
     {
@@ -770,10 +770,10 @@ walk_memory_v2 (struct lcg_walk *w, const modrun_json *mem)
   else if (!limit.present || limit.i <= 0)
     return w->c->svc->error (w->c, 0, "%s.swap: a memory+swap limit needs memory.limit too", where);
   else if (swap.i < limit.i)
-    return w->c->svc->error (w->c, 0,
-                             "%s.swap: %lld is below the limit %lld, the swap limit "
-                             "counts memory and swap together",
-                             where, (long long)swap.i, (long long)limit.i);
+    return w->c->svc->error (
+        w->c, 0,
+        "%s.swap: %lld is below the limit %lld, the swap limit counts memory and swap together",
+        where, (long long)swap.i, (long long)limit.i);
   else
     snprintf (buf, sizeof (buf), "%lld", (long long)(swap.i - limit.i));
   return put (w, WHERE ".memory.swap", "memory", "memory.swap.max", NULL, buf);
