@@ -44,7 +44,7 @@ $MODRUN --plugins cgroups=cgroups-libcgroup plugins 2>/dev/null |
 CG=/sys/fs/cgroup
 [ "$(stat -fc %T $CG)" = cgroup2fs ] || bail_out "$CG is not cgroup2 even in the VM"
 
-plan 42
+plan 44
 
 MODRUN="$MODRUN --plugins cgroups=cgroups-libcgroup"
 # Matches lib.sh's clean-up pattern for this test's cgroups.
@@ -133,6 +133,32 @@ wait_status c1 running 10
 $MODRUN delete --force c1 2>"$TEST_TMP/err"
 ok $? "delete --force of a running container" || diag "$(cat "$TEST_TMP/err")"
 assert_eq "$(ls -d "$d" 2>/dev/null)" "" "delete --force removes the cgroup"
+
+# A device rule changed by update applies to the running container.
+setup_ctr c5
+cfg '.process.args = ["/bin/sh", "-c",
+       "while :; do /bin/mrtest open /dev/full r >/r.new; mv /r.new /r; sleep 0.1; done"]
+     | .root.readonly = false'
+$MODRUN create --bundle "$BUNDLE" c5 </dev/null >/dev/null 2>&1 && $MODRUN start c5
+poll_result ()
+{
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ "$(cat "$BUNDLE/rootfs/r" 2>/dev/null)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+poll_result "error: EPERM"
+ok $? "/dev/full is denied before the update" || diag "$(cat "$BUNDLE/rootfs/r" 2>&1)"
+echo '{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}]}' \
+  >"$TEST_TMP/dev.json"
+$MODRUN update -r "$TEST_TMP/dev.json" c5 2>"$TEST_TMP/err"
+poll_result "ok"
+ok $? "update allowing /dev/full lets the running container read it" ||
+  diag "$(cat "$TEST_TMP/err" "$BUNDLE/rootfs/r" 2>&1)"
+$MODRUN delete --force c5
+rm -f "$BUNDLE/rootfs/r"
 
 # 4. Enforcement.
 setup_ctr c2

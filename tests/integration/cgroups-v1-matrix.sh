@@ -28,7 +28,7 @@ for m in "$MEM" "$CPU" "$CPUSET" "$PIDS" "$DEVICES" "$FREEZER"; do
   [ -n "$m" ] || skip_all "memory, cpu, cpuset, pids, devices and freezer are not all cgroup v1 here"
 done
 
-plan 47
+plan 49
 
 if [ "$RUNTIME_NAME" = modrun ]; then
   MODRUN="$MODRUN --plugins cgroups=$CG_BACKEND"
@@ -132,6 +132,32 @@ wait_status c1 running 10
 $MODRUN delete --force c1 2>"$TEST_TMP/err"
 ok $? "delete --force of a running container" || diag "$(cat "$TEST_TMP/err")"
 assert_eq "$(ls -d /sys/fs/cgroup/*"$d" 2>/dev/null)" "" "delete --force removes every c1 cgroup"
+
+# A device rule changed by update applies to the running container.
+setup_ctr c5
+cfg '.process.args = ["/bin/sh", "-c",
+       "while :; do /bin/mrtest open /dev/full r >/r.new; mv /r.new /r; sleep 0.1; done"]
+     | .root.readonly = false'
+$MODRUN create --bundle "$BUNDLE" c5 </dev/null >/dev/null 2>&1 && $MODRUN start c5
+poll_result ()
+{
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ "$(cat "$BUNDLE/rootfs/r" 2>/dev/null)" = "$1" ] && return 0
+    sleep 0.1
+  done
+  return 1
+}
+poll_result "error: EPERM"
+ok $? "/dev/full is denied before the update" || diag "$(cat "$BUNDLE/rootfs/r" 2>&1)"
+echo '{"devices": [{"allow": true, "type": "c", "major": 1, "minor": 7, "access": "r"}]}' \
+  >"$TEST_TMP/dev.json"
+$MODRUN update -r "$TEST_TMP/dev.json" c5 2>"$TEST_TMP/err"
+poll_result "ok"
+ok $? "update allowing /dev/full lets the running container read it" ||
+  diag "$(cat "$TEST_TMP/err" "$BUNDLE/rootfs/r" 2>&1)"
+$MODRUN delete --force c5
+rm -f "$BUNDLE/rootfs/r"
 
 # 4. Enforcement.
 setup_ctr c2
