@@ -204,6 +204,9 @@ add_procs (const char *ctl, const char *path, struct pid_list *l)
   int size = 0, i, ret;
 
   ret = cgroup_get_procs ((char *)path, (char *)ctl, &pids, &size);
+  /* libcgroup says "unsupported" when cgroup.procs does not exist. */
+  if (ret == ECGROUPUNSUPP)
+    return ECGROUPNOTEXIST;
   if (ret != 0)
     return ret;
   for (i = 0; i < size; i++)
