@@ -61,10 +61,13 @@ bad_config "missing rootfs" "root\.path: .*nonexistent.* does not exist" \
 bad_config "missing process for run" "config\.json: process.*required" 'del(.process)'
 bad_config "a program that does not exist" "/bin/nosuch" '.process.args = ["/bin/nosuch"]'
 if [ "$RUNTIME_NAME" = modrun ]; then
-  bad_config "an AppArmor profile with no lsm plugin" \
-    'process\.apparmorProfile is "x", but no lsm plugin' '.process.apparmorProfile = "x"'
-  bad_config "an SELinux label with no lsm plugin" \
-    'process\.selinuxLabel is "l", but no lsm plugin' '.process.selinuxLabel = "l"'
+  # This host runs neither LSM (lsm.t has the cases with a plugin removed).
+  bad_config "an AppArmor profile on a host without AppArmor" \
+    'apparmor: .*process\.apparmorProfile is "x", but AppArmor is not enabled' \
+    '.process.apparmorProfile = "x"'
+  bad_config "an SELinux label on a host without SELinux" \
+    'selinux: .*process\.selinuxLabel is "l", but SELinux is not enabled' \
+    '.process.selinuxLabel = "l"'
 else
   skip "modrun's wording for an LSM label it cannot apply" 6
 fi
