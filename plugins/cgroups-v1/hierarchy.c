@@ -700,6 +700,43 @@ cg1_create_dirs (struct modrun_container *c, struct cg1_host *host)
   return ret;
 }
 
+/* The number of processes listed in DIR/cgroup.procs, or 0. */
+static size_t
+count_procs (const char *dir)
+{
+  char path[PATH_MAX];
+  cleanup_cg1_free char *text = NULL;
+  size_t n = 0;
+  char *p;
+
+  if ((size_t)snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path)
+      || cg1_read_alloc (path, &text, NULL) < 0)
+    return 0;
+  for (p = text; *p; p++)
+    if (*p == '\n')
+      n++;
+  return n;
+}
+
+int
+cg1_check_unused (struct modrun_container *c, struct cg1_host *host)
+{
+  size_t i, n;
+
+  for (i = 0; i < host->n; i++)
+    {
+      if (host->h[i].created)
+        continue;
+      n = count_procs (host->h[i].dir);
+      if (n > 0)
+        return c->svc->error (c, 0,
+                              "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s "
+                              "already, another container's or the host's",
+                              host->path, n, n == 1 ? "" : "es", host->h[i].dir);
+    }
+  return 0;
+}
+
 int
 cg1_undo_dirs (struct modrun_container *c)
 {
@@ -725,25 +762,10 @@ cg1_destroy_dirs (struct modrun_container *c)
     return c->svc->error (c, ENAMETOOLONG, "the state directory path of %s is too long",
                           CG1_RECORD_NAME);
   ret = cg1_read_alloc (path, &text, NULL);
+  /* No record: prepare made nothing, and a cgroup of that path is someone
+   * else's (a create refused for a cgroup in use, say). */
   if (ret == -ENOENT)
-    {
-      /* No record: prepare never ran to the point of creating anything
-       * that it could note, so only the leaf can be ours. */
-      cleanup_cg1_host struct cg1_host host = { 0 };
-      size_t i;
-
-      ret = cg1_host_load (c, &host);
-      if (ret == 0)
-        ret = cg1_host_set_path (c, &host);
-      for (i = 0; ret == 0 && i < host.n; i++)
-        {
-          ret = remove_cgroup (c, host.h[i].dir, deadline);
-          if (ret < 0 && first == 0)
-            first = ret;
-          ret = 0;
-        }
-      return first < 0 ? first : ret;
-    }
+    return 0;
   if (ret < 0)
     return c->svc->error (c, -ret, "read %s", path);
 

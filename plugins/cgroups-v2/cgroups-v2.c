@@ -58,6 +58,29 @@ cgroups_v2_validate (struct modrun_container *c, void **data)
   return cg2_validate_resources (c, &host, res, &need);
 }
 
+/* A cgroup that exists already and has processes is refused: a container
+ * never shares its cgroup, whose limits, freezer and kill --all would
+ * reach the other processes too. */
+static int
+check_unused (struct modrun_container *c, struct cg2_host *host)
+{
+  cleanup_cg2_free pid_t *pids = NULL;
+  size_t n = 0;
+  int ret;
+
+  if (!cg2_file_exists (host->dir, "cgroup.procs"))
+    return 0;
+  ret = cg2_pids (c, host->dir, &pids, &n);
+  if (ret < 0)
+    return ret;
+  if (n > 0)
+    return c->svc->error (c, 0,
+                          "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s "
+                          "already, another container's or the host's",
+                          host->path, n, n == 1 ? "" : "es", host->dir);
+  return 0;
+}
+
 static int
 cgroups_v2_prepare (struct modrun_container *c, void **data)
 {
@@ -71,7 +94,8 @@ cgroups_v2_prepare (struct modrun_container *c, void **data)
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0
-      || (ret = cg2_validate_resources (c, &host, res, &need)) < 0)
+      || (ret = cg2_validate_resources (c, &host, res, &need)) < 0
+      || (ret = check_unused (c, &host)) < 0)
     return ret;
   ret = cg2_create_dirs (c, &host, need, CG2_WANTED & host.available);
   if (ret == 0)
