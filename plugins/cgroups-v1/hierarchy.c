@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroups-v1.h"
+#include "systemd-path.h"
 
 /* How long destroy keeps trying to remove a cgroup whose last processes
  * are still exiting. */
@@ -354,8 +355,7 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
         return ret;
     }
   if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": %s", given ? given : "",
-                          "systemd cgroups are not supported by cgroups-v1");
+    return cgroup_systemd_refuse (c, "cgroups-v1", given);
   if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)

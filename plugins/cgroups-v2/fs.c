@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cgroups-v2.h"
+#include "systemd-path.h"
 
 /* How long destroy keeps trying to remove a cgroup whose last processes
  * are still exiting. */
@@ -248,14 +249,14 @@ cg2_host_set_path (struct modrun_container *c, struct cg2_host *host)
   char def[PATH_MAX];
   int ret;
 
-  if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0, "--systemd-cgroup: not supported by this plugin");
   if (linux_obj != NULL)
     {
       ret = c->svc->get_string (c, linux_obj, "linux", "cgroupsPath", &cg);
       if (ret < 0)
         return ret;
     }
+  if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
+    return cgroup_systemd_refuse (c, "cgroups-v2", cg);
   if (cg == NULL || *cg == '\0')
     {
       if (c->id == NULL)
