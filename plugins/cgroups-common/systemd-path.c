@@ -74,8 +74,8 @@ cgroup_systemd_expand_slice (const char *slice, char *out, size_t len, char *err
 }
 
 int
-cgroup_systemd_parse (const char *given, const char *id, struct cgroup_systemd_unit *out,
-                      char *err, size_t errlen)
+cgroup_systemd_parse (const char *given, const char *id, struct cgroup_systemd_unit *out, char *err,
+                      size_t errlen)
 {
   const char *c1, *c2, *slice, *prefix, *name;
   char buf[768], path[PATH_MAX];
@@ -164,15 +164,12 @@ cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const cha
   if (cgroup_systemd_parse (given, c->id, &u, err, sizeof (err)) < 0)
     return c->svc->error (c, 0, "linux.cgroupsPath: %s", err);
   if (!cgroup_systemd_running ())
-    return c->svc->error (c, 0,
-                          "--systemd-cgroup: systemd is not the init of this host "
-                          "(/run/systemd/system does not exist), so it cannot make the scope %s "
-                          "of linux.cgroupsPath \"%s\"; run without --systemd-cgroup, with a "
-                          "cgroupsPath that is a path",
-                          u.unit, given ? given : "");
-  return c->svc->error (c, 0,
-                        "--systemd-cgroup: %s does not make transient systemd scopes: %s in %s "
-                        "cannot be made; run without --systemd-cgroup, with a cgroupsPath that "
-                        "is a path",
-                        plugin, u.unit, u.slice);
+    return c->svc->error (
+        c, 0,
+        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the scope %s of linux.cgroupsPath \"%s\" cannot be made",
+        u.unit, given ? given : "");
+  return c->svc->error (
+      c, 0,
+      "--systemd-cgroup: %s cannot make the scope %s in %s: transient systemd units are not supported",
+      plugin, u.unit, u.slice);
 }

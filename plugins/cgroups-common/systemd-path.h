@@ -15,8 +15,8 @@
 
 struct cgroup_systemd_unit
 {
-  char slice[256]; /* "a-b.slice" */
-  char unit[256];  /* "prefix-name.scope", or a slice the name gives */
+  char slice[256];     /* "a-b.slice" */
+  char unit[256];      /* "prefix-name.scope", or a slice the name gives */
   char path[PATH_MAX]; /* "/a.slice/a-b.slice/prefix-name.scope" */
 };
 

@@ -729,10 +729,9 @@ cg1_check_unused (struct modrun_container *c, struct cg1_host *host)
         continue;
       n = count_procs (host->h[i].dir);
       if (n > 0)
-        return c->svc->error (c, 0,
-                              "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s "
-                              "already, another container's or the host's",
-                              host->path, n, n == 1 ? "" : "es", host->h[i].dir);
+        return c->svc->error (
+            c, 0, "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s already",
+            host->path, n, n == 1 ? "" : "es", host->h[i].dir);
     }
   return 0;
 }

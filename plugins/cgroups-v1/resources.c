@@ -633,10 +633,11 @@ check_kernel_limit (struct modrun_container *c, struct cg1_hierarchy *h, const m
   if (cg1_read_small (h->dir, f->file, cur, sizeof (cur)) > 0
       && strtoll (cur, NULL, 10) == v.i / page * page)
     return 0;
-  return c->svc->error (c, 0,
-                        WHERE ".memory.kernel: this host cannot enforce it: the kernel ignores "
-                        "%s/%s (it reads %s after %lld was written)",
-                        h->dir, f->file, cur, (long long)v.i);
+  return c->svc->error (
+      c, 0,
+      WHERE
+      ".memory.kernel: this host cannot enforce it: the kernel ignores %s/%s (reads %s after %lld)",
+      h->dir, f->file, cur, (long long)v.i);
 }
 
 /* memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes, so
@@ -677,7 +678,8 @@ apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_js
           swap_first = n > 0 && strtoll (cur, NULL, 10) < swap.i;
         }
     }
-  if (swap.present && swap_first && (ret = write_field (c, h, where, &memory_fields[MEM_SWAP], &swap)) < 0)
+  if (swap.present && swap_first
+      && (ret = write_field (c, h, where, &memory_fields[MEM_SWAP], &swap)) < 0)
     return ret;
   if (limit.present && (ret = write_field (c, h, where, &memory_fields[MEM_LIMIT], &limit)) < 0)
     return ret;

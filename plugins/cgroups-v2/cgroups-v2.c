@@ -75,8 +75,7 @@ check_unused (struct modrun_container *c, struct cg2_host *host)
     return ret;
   if (n > 0)
     return c->svc->error (c, 0,
-                          "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s "
-                          "already, another container's or the host's",
+                          "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s already",
                           host->path, n, n == 1 ? "" : "es", host->dir);
   return 0;
 }

@@ -33,7 +33,7 @@ if [ ! -e /run/systemd/system ]; then
   systemd_run "$ID" "system.slice:modrun-test:$ID"
   assert_eq "$STATUS $(grep -c . <<<"$ERR")" "1 1" "slice:prefix:name without systemd: exit 1, one line" ||
     diag "$ERR"
-  assert_match "$ERR" "--systemd-cgroup: systemd is not the init of this host" \
+  assert_match "$ERR" "--systemd-cgroup: systemd is not running on this host" \
     "the message names the flag and why"
   assert_match "$ERR" "modrun-test-$ID\.scope" "and the scope the path names"
   assert_nothing_of "$ID" "without systemd"

@@ -55,8 +55,7 @@ test_parse (void)
           "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-c1.scope",
           "expands into every level");
 
-  ok (cgroup_systemd_parse ("user.slice::c2", "id", &u, err, sizeof (err)) == 0,
-      "an empty prefix");
+  ok (cgroup_systemd_parse ("user.slice::c2", "id", &u, err, sizeof (err)) == 0, "an empty prefix");
   is_str (u.unit, "c2.scope", "names the scope after the name alone");
 
   ok (cgroup_systemd_parse ("system.slice:x:a-b.slice", "id", &u, err, sizeof (err)) == 0,
