@@ -700,21 +700,33 @@ cg1_create_dirs (struct modrun_container *c, struct cg1_host *host)
   return ret;
 }
 
-/* The number of processes listed in DIR/cgroup.procs, or 0. */
+/* The number of processes in DIR and in the cgroups below it. */
 static size_t
-count_procs (const char *dir)
+count_procs (const char *dir, int depth)
 {
   char path[PATH_MAX];
   cleanup_cg1_free char *text = NULL;
+  struct dirent *de;
   size_t n = 0;
+  DIR *d;
   char *p;
 
-  if ((size_t)snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path)
-      || cg1_read_alloc (path, &text, NULL) < 0)
+  if (depth > 32 || (size_t)snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path))
     return 0;
-  for (p = text; *p; p++)
-    if (*p == '\n')
-      n++;
+  if (cg1_read_alloc (path, &text, NULL) == 0)
+    for (p = text; *p; p++)
+      if (*p == '\n')
+        n++;
+  if ((d = opendir (dir)) == NULL)
+    return n;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+          || (size_t)snprintf (path, sizeof (path), "%s/%s", dir, de->d_name) >= sizeof (path))
+        continue;
+      n += count_procs (path, depth + 1);
+    }
+  closedir (d);
   return n;
 }
 
@@ -727,7 +739,7 @@ cg1_check_unused (struct modrun_container *c, struct cg1_host *host)
     {
       if (host->h[i].created)
         continue;
-      n = count_procs (host->h[i].dir);
+      n = count_procs (host->h[i].dir, 0);
       if (n > 0)
         return c->svc->error (
             c, 0, "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s already",

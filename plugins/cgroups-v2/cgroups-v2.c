@@ -58,7 +58,8 @@ cgroups_v2_validate (struct modrun_container *c, void **data)
   return cg2_validate_resources (c, &host, res, &need);
 }
 
-/* A cgroup that exists already and has processes is refused: a container
+/* A cgroup that exists already and has processes, in it or below it, is
+ * refused: a container
  * never shares its cgroup, whose limits, freezer and kill --all would
  * reach the other processes too. */
 static int
