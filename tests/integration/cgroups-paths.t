@@ -5,7 +5,7 @@
 # container's processes already use is refused.
 . "$(dirname "$0")/lib.sh"
 
-plan 17
+plan 19
 
 # Every hierarchy's mount point and the cgroup path of $1 in it, from
 # /proc/PID/cgroup: "MOUNT PATH" lines.
@@ -113,6 +113,12 @@ assert_match "$err" "$CG_PARENT/shared.*not empty: 1 process" \
 assert_eq "$($MODRUN state s2 2>/dev/null)" "" "no state is left of s2"
 pid=$(ctr_pid s1)
 assert_match "$(cgroup_dirs_of "$pid")" " $CG_PARENT/shared\$" "s1 keeps its cgroup"
+# The parent of a cgroup in use is in use too: its kill --all would reach s1.
+cfg --arg p "$CG_PARENT" '.linux.cgroupsPath = $p'
+$MODRUN create --bundle "$BUNDLE" s4 </dev/null >/dev/null 2>"$TEST_TMP/err"
+assert_eq "$?" 1 "create s4 in the parent of s1's cgroup fails"
+assert_match "$(cat "$TEST_TMP/err")" "cgroup $CG_PARENT is not empty: 1 process" \
+  "the error names the parent and counts s1's process"
 $MODRUN delete --force s1
 
 # An empty cgroup that exists already is taken, and left in place.
