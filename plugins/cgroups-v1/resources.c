@@ -615,8 +615,9 @@ apply_fields (struct modrun_container *c, struct cg1_host *host, const modrun_js
   return 0;
 }
 
-/* Since Linux 6.1 memory.kmem.limit_in_bytes takes any value and keeps
- * none: a kernel memory limit is only known to hold when it reads back. */
+/* Recent kernels let memory.kmem.limit_in_bytes take any value and keep
+ * none (writing it "has no effect", they log): a kernel memory limit is
+ * only known to hold when it reads back. */
 static int
 check_kernel_limit (struct modrun_container *c, struct cg1_hierarchy *h, const modrun_json *mem)
 {

@@ -59,9 +59,8 @@ cgroups_v2_validate (struct modrun_container *c, void **data)
 }
 
 /* A cgroup that exists already and has processes, in it or below it, is
- * refused: a container
- * never shares its cgroup, whose limits, freezer and kill --all would
- * reach the other processes too. */
+ * refused: a container never shares its cgroup, whose limits, freezer and
+ * kill --all would reach the other processes too. */
 static int
 check_unused (struct modrun_container *c, struct cg2_host *host)
 {

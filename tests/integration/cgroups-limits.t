@@ -48,8 +48,7 @@ refused ()
   assert_eq "$left" "" "$3: no cgroup in any hierarchy, no state"
 }
 
-# 1. Kernel memory: the kernel takes the value and keeps none (Linux 6.1
-# and later).
+# 1. Kernel memory: recent kernels take the value and keep none.
 kmem=$(probe_memory memory.kmem.limit_in_bytes 50593792)
 if [ "$kmem" != 50593792 ]; then
   refused k1 '.linux.resources.memory.kernel = 50593792' "memory.kernel" \
