@@ -13,6 +13,7 @@
 #include <sys/capability.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "json.h"
@@ -793,11 +794,48 @@ init_exited (int pidfd, int timeout_ms, mr_error **err)
   return r > 0;
 }
 
+/* How often events looks for a new OOM kill between two reports. */
+#define EVENTS_OOM_POLL_MS 100
+
+static long long
+monotonic_ms (void)
+{
+  struct timespec ts;
+
+  clock_gettime (CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Prints {"type": "oom", "id": ID} when EV counts more OOM kills than
+ * *OOMS, and keeps EV's count in *OOMS. */
+static int
+report_oom (struct mr_ctr *ct, const modrun_json *ev, int64_t *ooms, mr_error **err)
+{
+  int64_t now = oom_kills (ev);
+  int ret = 0;
+
+  if (*ooms >= 0 && now > *ooms)
+    {
+      cleanup_json modrun_json *oom = mr_json_new (MODRUN_JSON_OBJECT);
+
+      mr_json_add_string (oom, "type", "oom");
+      mr_json_add_string (oom, "id", ct->st->id);
+      ret = print_event (oom, err);
+    }
+  *ooms = now;
+  return ret;
+}
+
+/* The usage every INTERVAL_MS, and an OOM kill as soon as it is counted:
+ * the plugin's counter is read every EVENTS_OOM_POLL_MS in between. Ends
+ * when the init exits, after a last look for the kill that ended it. */
 static int
 events_loop (struct mr_ctr *ct, struct mr_plugin *p, long interval_ms, mr_error **err)
 {
   cleanup_close int pidfd = mr_ctr_init_pidfd (ct->st, err);
+  long long next_report = monotonic_ms ();
   int64_t ooms = -1;
+  bool exited = false;
   int ret;
 
   if (pidfd == -ESRCH)
@@ -808,35 +846,37 @@ events_loop (struct mr_ctr *ct, struct mr_plugin *p, long interval_ms, mr_error 
     {
       cleanup_json modrun_json *ev = NULL;
       cleanup_error mr_error *serr = NULL;
-      int64_t now;
+      long long now, wait_ms;
 
       ret = stats_event (ct, p, &ev, &serr);
       if (ret < 0)
         {
           /* The cgroup goes with a container that stops meanwhile. */
-          if (init_exited (pidfd, 0, err) == 1)
+          if (exited || init_exited (pidfd, 0, err) == 1)
             return 0;
           *err = mr_steal_ptr (serr);
           return ret;
         }
-      now = oom_kills (ev);
-      if (ooms >= 0 && now > ooms)
+      ret = report_oom (ct, ev, &ooms, err);
+      if (ret < 0 || exited)
+        return ret;
+      now = monotonic_ms ();
+      if (now >= next_report)
         {
-          cleanup_json modrun_json *oom = mr_json_new (MODRUN_JSON_OBJECT);
-
-          mr_json_add_string (oom, "type", "oom");
-          mr_json_add_string (oom, "id", ct->st->id);
-          ret = print_event (oom, err);
+          ret = print_event (ev, err);
           if (ret < 0)
             return ret;
+          next_report = now + interval_ms;
         }
-      ooms = now;
-      ret = print_event (ev, err);
+      wait_ms = next_report - now;
+      if (ooms >= 0 && wait_ms > EVENTS_OOM_POLL_MS)
+        wait_ms = EVENTS_OOM_POLL_MS;
+      ret = init_exited (pidfd, wait_ms > INT32_MAX ? INT32_MAX : (int)wait_ms, err);
       if (ret < 0)
         return ret;
-      ret = init_exited (pidfd, interval_ms > INT32_MAX ? INT32_MAX : (int)interval_ms, err);
-      if (ret != 0)
-        return ret < 0 ? ret : 0;
+      /* One more round, for an OOM kill that ended the init. */
+      if (ret == 1)
+        exited = true;
     }
 }
 

@@ -23,7 +23,7 @@ JOBS=${JOBS:-$(nproc 2>/dev/null || echo 2)}
 
 DEPS=(
   autoconf automake libtool libltdl-dev pkg-config make gcc libc6-dev
-  libyajl-dev libcap-dev libseccomp-dev libcgroup-dev
+  libyajl-dev libcap-dev libseccomp-dev libcgroup-dev libsystemd-dev
   libapparmor-dev apparmor libselinux1-dev selinux-policy-default policycoreutils abigail-tools
   busybox-static jq util-linux coreutils findutils gawk sed grep procps iproute2 python3
   qemu-system-x86 cpio kmod

@@ -72,10 +72,14 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
     return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
+  /* Checked once the record of what prepare made is written, so that
+   * the destroy of the failed create takes nothing it did not make. */
   ret = cg1_create_dirs (c, &host);
   if (ret < 0)
     return ret;
-  ret = cg1_cpuset_init (c, &host, res);
+  ret = cg1_check_unused (c, &host);
+  if (ret == 0)
+    ret = cg1_cpuset_init (c, &host, res);
   if (ret == 0)
     ret = cg1_apply_resources (c, &host, res, true);
   if (ret < 0)

@@ -75,6 +75,10 @@ bool cg1_file_exists (const char *dir, const char *file);
 /* Directory lifecycle. */
 int cg1_create_dirs (struct modrun_container *c, struct cg1_host *host);
 int cg1_destroy_dirs (struct modrun_container *c);
+/* Refuses a cgroup that prepare did not make and that has processes, in
+ * it or below it: a container never shares its cgroup, whose limits,
+ * freezer and kill --all would reach the other processes too. */
+int cg1_check_unused (struct modrun_container *c, struct cg1_host *host);
 /* Removes what prepare created, after it failed part way, and empties
  * the record. */
 int cg1_undo_dirs (struct modrun_container *c);

@@ -386,6 +386,22 @@ memory_stats (struct modrun_container *c, struct cg1_hierarchy *h, modrun_json *
       || (ret = memory_entry (c, mem, "kernelTCP", h->dir, "memory.kmem.tcp")) < 0)
     return ret;
 
+  /* The OOM kills so far, which the core's events watch for. */
+  snprintf (path, sizeof (path), "%s/memory.oom_control", h->dir);
+  if (cg1_read_alloc (path, &text, NULL) == 0)
+    {
+      char *k = strstr (text, "oom_kill ");
+
+      if (k != NULL && (k == text || k[-1] == '\n')
+          && c->svc->json_add_int (mem, "oomKill", strtoll (k + 9, NULL, 10)) < 0)
+        {
+          free (text);
+          return -ENOMEM;
+        }
+      free (text);
+      text = NULL;
+    }
+
   snprintf (path, sizeof (path), "%s/memory.stat", h->dir);
   if (cg1_read_alloc (path, &text, NULL) < 0)
     return 0;

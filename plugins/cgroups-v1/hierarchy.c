@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "cgroups-v1.h"
+#include "systemd-path.h"
 
 /* How long destroy keeps trying to remove a cgroup whose last processes
  * are still exiting. */
@@ -354,8 +355,7 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
         return ret;
     }
   if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0, "linux.cgroupsPath: \"%s\": %s", given ? given : "",
-                          "systemd cgroups are not supported by cgroups-v1");
+    return cgroup_systemd_refuse (c, "cgroups-v1", given);
   if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)
@@ -700,6 +700,54 @@ cg1_create_dirs (struct modrun_container *c, struct cg1_host *host)
   return ret;
 }
 
+/* The number of processes in DIR and in the cgroups below it. */
+static size_t
+count_procs (const char *dir, int depth)
+{
+  char path[PATH_MAX];
+  cleanup_cg1_free char *text = NULL;
+  struct dirent *de;
+  size_t n = 0;
+  DIR *d;
+  char *p;
+
+  if (depth > 32 || (size_t)snprintf (path, sizeof (path), "%s/cgroup.procs", dir) >= sizeof (path))
+    return 0;
+  if (cg1_read_alloc (path, &text, NULL) == 0)
+    for (p = text; *p; p++)
+      if (*p == '\n')
+        n++;
+  if ((d = opendir (dir)) == NULL)
+    return n;
+  while ((de = readdir (d)) != NULL)
+    {
+      if (de->d_type != DT_DIR || strcmp (de->d_name, ".") == 0 || strcmp (de->d_name, "..") == 0
+          || (size_t)snprintf (path, sizeof (path), "%s/%s", dir, de->d_name) >= sizeof (path))
+        continue;
+      n += count_procs (path, depth + 1);
+    }
+  closedir (d);
+  return n;
+}
+
+int
+cg1_check_unused (struct modrun_container *c, struct cg1_host *host)
+{
+  size_t i, n;
+
+  for (i = 0; i < host->n; i++)
+    {
+      if (host->h[i].created)
+        continue;
+      n = count_procs (host->h[i].dir, 0);
+      if (n > 0)
+        return c->svc->error (
+            c, 0, "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s already",
+            host->path, n, n == 1 ? "" : "es", host->h[i].dir);
+    }
+  return 0;
+}
+
 int
 cg1_undo_dirs (struct modrun_container *c)
 {
@@ -725,25 +773,10 @@ cg1_destroy_dirs (struct modrun_container *c)
     return c->svc->error (c, ENAMETOOLONG, "the state directory path of %s is too long",
                           CG1_RECORD_NAME);
   ret = cg1_read_alloc (path, &text, NULL);
+  /* No record: prepare made nothing, and a cgroup of that path is someone
+   * else's (a create refused for a cgroup in use, say). */
   if (ret == -ENOENT)
-    {
-      /* No record: prepare never ran to the point of creating anything
-       * that it could note, so only the leaf can be ours. */
-      cleanup_cg1_host struct cg1_host host = { 0 };
-      size_t i;
-
-      ret = cg1_host_load (c, &host);
-      if (ret == 0)
-        ret = cg1_host_set_path (c, &host);
-      for (i = 0; ret == 0 && i < host.n; i++)
-        {
-          ret = remove_cgroup (c, host.h[i].dir, deadline);
-          if (ret < 0 && first == 0)
-            first = ret;
-          ret = 0;
-        }
-      return first < 0 ? first : ret;
-    }
+    return 0;
   if (ret < 0)
     return c->svc->error (c, -ret, "read %s", path);
 

@@ -58,6 +58,7 @@ static const struct cg1_field memory_fields[] = {
 };
 #define MEM_LIMIT 0
 #define MEM_SWAP 1
+#define MEM_KERNEL 3
 #define MEM_DISABLE_OOM 6
 
 /* In the order they are written: the period before the quota it divides,
@@ -549,19 +550,36 @@ cg1_validate_resources (struct modrun_container *c, struct cg1_host *host, const
 
 /* Writing. */
 
+/* Writes field F of WHERE; a value the kernel refuses is an error that
+ * names the field, the file and the kernel's reason. */
 static int
-write_field (struct modrun_container *c, struct cg1_hierarchy *h, const struct cg1_field *f,
-             const struct cg1_value *v)
+write_field (struct modrun_container *c, struct cg1_hierarchy *h, const char *where,
+             const struct cg1_field *f, const struct cg1_value *v)
 {
-  char buf[64];
-  const char *file = f->file;
+  char buf[64], path[PATH_MAX];
+  const char *file = f->file, *value = buf;
+  ssize_t n;
+  int fd, e;
 
   if (f->alt_file != NULL && !cg1_file_exists (h->dir, file))
     file = f->alt_file;
   if (f->kind == K_STRING)
-    return cg1_write (c, h->dir, file, v->s);
-  format_value (v, f->kind, buf, sizeof (buf));
-  return cg1_write (c, h->dir, file, buf);
+    value = v->s;
+  else
+    format_value (v, f->kind, buf, sizeof (buf));
+  if ((size_t)snprintf (path, sizeof (path), "%s/%s", h->dir, file) >= sizeof (path))
+    return c->svc->error (c, ENAMETOOLONG, "%s.%s: %s/%s", where, f->key, h->dir, file);
+  fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return c->svc->error (c, errno, "%s.%s: open %s", where, f->key, path);
+  do
+    n = write (fd, value, strlen (value));
+  while (n < 0 && errno == EINTR);
+  e = n < 0 ? errno : 0;
+  close (fd);
+  if (e != 0)
+    return c->svc->error (c, e, "%s.%s: the kernel refuses %s in %s", where, f->key, value, path);
+  return 0;
 }
 
 /* Writes the fields of OBJ listed in F, in that order, skipping SKIP. */
@@ -590,11 +608,37 @@ apply_fields (struct modrun_container *c, struct cg1_host *host, const modrun_js
       h = cg1_host_find (host, f->controller);
       if (h == NULL)
         return need_controller (c, host, f->controller, where, f->key, NULL);
-      ret = write_field (c, h, f, &v);
+      ret = write_field (c, h, where, f, &v);
       if (ret < 0)
         return ret;
     }
   return 0;
+}
+
+/* Recent kernels let memory.kmem.limit_in_bytes take any value and keep
+ * none (writing it "has no effect", they log): a kernel memory limit is
+ * only known to hold when it reads back. */
+static int
+check_kernel_limit (struct modrun_container *c, struct cg1_hierarchy *h, const modrun_json *mem)
+{
+  const struct cg1_field *f = &memory_fields[MEM_KERNEL];
+  long page = sysconf (_SC_PAGESIZE);
+  struct cg1_value v;
+  char cur[64] = "";
+  int ret = get_value (c, mem, WHERE ".memory", f->key, f->kind, &v);
+
+  if (ret <= 0 || v.i == 0 || v.i == -1 || h == NULL)
+    return ret;
+  if (page <= 0)
+    page = 4096;
+  if (cg1_read_small (h->dir, f->file, cur, sizeof (cur)) > 0
+      && strtoll (cur, NULL, 10) == v.i / page * page)
+    return 0;
+  return c->svc->error (
+      c, 0,
+      WHERE
+      ".memory.kernel: this host cannot enforce it: the kernel ignores %s/%s (reads %s after %lld)",
+      h->dir, f->file, cur, (long long)v.i);
 }
 
 /* memory.limit_in_bytes may never exceed memory.memsw.limit_in_bytes, so
@@ -635,18 +679,22 @@ apply_memory (struct modrun_container *c, struct cg1_host *host, const modrun_js
           swap_first = n > 0 && strtoll (cur, NULL, 10) < swap.i;
         }
     }
-  if (swap.present && swap_first && (ret = write_field (c, h, &memory_fields[MEM_SWAP], &swap)) < 0)
+  if (swap.present && swap_first
+      && (ret = write_field (c, h, where, &memory_fields[MEM_SWAP], &swap)) < 0)
     return ret;
-  if (limit.present && (ret = write_field (c, h, &memory_fields[MEM_LIMIT], &limit)) < 0)
+  if (limit.present && (ret = write_field (c, h, where, &memory_fields[MEM_LIMIT], &limit)) < 0)
     return ret;
   if (swap.present && !swap_first
-      && (ret = write_field (c, h, &memory_fields[MEM_SWAP], &swap)) < 0)
+      && (ret = write_field (c, h, where, &memory_fields[MEM_SWAP], &swap)) < 0)
     return ret;
 
   /* A new cgroup has the OOM killer on already. */
   if (fresh && oom.present && !oom.i)
     skip |= 1ul << MEM_DISABLE_OOM;
-  return apply_fields (c, host, mem, where, memory_fields, skip);
+  ret = apply_fields (c, host, mem, where, memory_fields, skip);
+  if (ret < 0)
+    return ret;
+  return check_kernel_limit (c, h, mem);
 }
 
 static int

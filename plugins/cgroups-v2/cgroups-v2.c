@@ -3,12 +3,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cgroups-v2.h"
+#include "systemd-path.h"
 
 /* Controllers enabled along the path even when no limit needs them, so that
  * statistics and later updates find their files. */
@@ -58,6 +62,71 @@ cgroups_v2_validate (struct modrun_container *c, void **data)
   return cg2_validate_resources (c, &host, res, &need);
 }
 
+/* A cgroup that exists already and has processes, in it or below it, is
+ * refused: a container never shares its cgroup, whose limits, freezer and
+ * kill --all would reach the other processes too. */
+static int
+check_unused (struct modrun_container *c, struct cg2_host *host)
+{
+  cleanup_cg2_free pid_t *pids = NULL;
+  size_t n = 0;
+  int ret;
+
+  if (!cg2_file_exists (host->dir, "cgroup.procs"))
+    return 0;
+  ret = cg2_pids (c, host->dir, &pids, &n);
+  if (ret < 0)
+    return ret;
+  if (n > 0)
+    return c->svc->error (c, 0,
+                          "linux.cgroupsPath: cgroup %s is not empty: %zu process%s in %s already",
+                          host->path, n, n == 1 ? "" : "es", host->dir);
+  return 0;
+}
+
+/* The marker of a container whose cgroup is a systemd scope: written in
+ * prepare, before the scope exists, so that the destroy of a failed create
+ * stops it too. */
+static int
+systemd_mark (struct modrun_container *c, const char *unit, bool on)
+{
+  char path[PATH_MAX];
+  size_t len = strlen (unit);
+  ssize_t n;
+  int fd;
+
+  if (c->svc->state_path (c, CG2_SYSTEMD_NAME, path, sizeof (path)) < 0)
+    return c->svc->error (c, ENAMETOOLONG, "state path of %s", CG2_SYSTEMD_NAME);
+  if (!on)
+    return unlink (path) < 0 && errno != ENOENT
+               ? c->svc->error (c, errno, "%s: cannot remove", path)
+               : 0;
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return c->svc->error (c, errno, "%s: cannot create", path);
+  n = write (fd, unit, len);
+  close (fd);
+  if (n < 0 || (size_t)n != len)
+    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
+  return 0;
+}
+
+/* The limits the scope carries as systemd properties: memory.limit and
+ * pids.limit when they are positive, 0 otherwise. */
+static void
+scope_limits (const modrun_json *res, uint64_t *memory_max, uint64_t *tasks_max)
+{
+  const modrun_json *v;
+
+  *memory_max = *tasks_max = 0;
+  v = modrun_json_path (res, "memory.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *memory_max = (uint64_t)v->integer;
+  v = modrun_json_path (res, "pids.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *tasks_max = (uint64_t)v->integer;
+}
+
 static int
 cgroups_v2_prepare (struct modrun_container *c, void **data)
 {
@@ -71,8 +140,12 @@ cgroups_v2_prepare (struct modrun_container *c, void **data)
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0
-      || (ret = cg2_validate_resources (c, &host, res, &need)) < 0)
+      || (ret = cg2_validate_resources (c, &host, res, &need)) < 0
+      || (ret = check_unused (c, &host)) < 0)
     return ret;
+  /* systemd makes the scope's cgroup once the init is there to join it. */
+  if (host.unit != NULL)
+    return systemd_mark (c, host.unit, true);
   ret = cg2_create_dirs (c, &host, need, CG2_WANTED & host.available);
   if (ret == 0)
     ret = cg2_apply_resources (c, &host, res, false);
@@ -92,6 +165,23 @@ cgroups_v2_parent_after_clone (struct modrun_container *c, void **data)
   ret = load (c, &host, true);
   if (ret < 0)
     return ret;
+  if (host.unit != NULL && c->command != MODRUN_CMD_EXEC)
+    {
+      const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
+      struct cgroup_systemd_unit u;
+      uint64_t memory_max, tasks_max;
+
+      if ((ret = resources_of (c, &res)) < 0
+          || (ret = cgroup_systemd_resolve (
+                  c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
+                 < 0)
+        return ret;
+      scope_limits (res, &memory_max, &tasks_max);
+      ret = cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max);
+      if (ret < 0)
+        return ret;
+      return cg2_apply_resources (c, &host, res, false);
+    }
   snprintf (pid, sizeof (pid), "%d", (int)c->pid);
   return cg2_write (c, host.dir, "cgroup.procs", pid, NULL);
 }
@@ -99,10 +189,27 @@ cgroups_v2_parent_after_clone (struct modrun_container *c, void **data)
 static int
 cgroups_v2_destroy (struct modrun_container *c, void **data)
 {
+  cleanup_cg2_host struct cg2_host host = { 0 };
+  int ret;
+
   (void)data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
-  return cg2_destroy_dirs (c, c->command == MODRUN_CMD_DELETE);
+  if ((ret = load (c, &host, true)) < 0)
+    return ret;
+  if (host.unit == NULL)
+    return cg2_destroy_dirs (c, c->command == MODRUN_CMD_DELETE);
+
+  /* Stopping the scope kills what is left in it, and systemd removes its
+   * cgroup; the processes go first, so that no stop timeout is waited.
+   * systemd may be removing the cgroup of a scope that became empty
+   * meanwhile: a cgroup that went away is no failure. */
+  if (access (host.dir, F_OK) == 0 && (ret = cg2_kill_all (c, host.dir, SIGKILL)) < 0
+      && access (host.dir, F_OK) == 0)
+    return ret;
+  if ((ret = cgroup_systemd_stop_unit (c, host.unit)) < 0)
+    return ret;
+  return systemd_mark (c, host.unit, false);
 }
 
 static int
@@ -193,7 +300,7 @@ cgroups_v2_features (struct modrun_container *c, modrun_json *out)
     return svc->error (c, ENOMEM, "features: linux");
   cg = svc->json_add (linux_obj, "cgroup", MODRUN_JSON_OBJECT);
   if (cg == NULL || svc->json_add_bool (cg, "v1", 0) < 0 || svc->json_add_bool (cg, "v2", 1) < 0
-      || svc->json_add_bool (cg, "systemd", 0) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
+      || svc->json_add_bool (cg, "systemd", 1) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
       || svc->json_add_bool (cg, "rdma", 1) < 0)
     return svc->error (c, ENOMEM, "features: linux.cgroup");
   return 0;

@@ -32,14 +32,20 @@ struct cg2_host
   unsigned int available; /* controllers in the root's cgroup.controllers */
   char *path;             /* the container's cgroup, "/a/b", once known */
   char *dir;              /* mount + path */
+  char *unit;             /* the systemd scope holding it, with --systemd-cgroup */
 };
+
+/* The file, in the state directory, that says the container's cgroup is a
+ * systemd scope (its name is in it): commands after create need no flag. */
+#define CG2_SYSTEMD_NAME "cgroups-v2.systemd"
 
 /* fs.c */
 /* Finds the cgroup2 mount; fails when a cgroup v1 hierarchy is mounted. */
 int cg2_host_load (struct modrun_container *c, struct cg2_host *host);
 void cg2_host_clear (struct cg2_host *host);
 #define cleanup_cg2_host __attribute__ ((cleanup (cg2_host_clear)))
-/* Sets host->path and host->dir from linux.cgroupsPath. */
+/* Sets host->path and host->dir from linux.cgroupsPath, and host->unit
+ * with --systemd-cgroup or for a container created with it. */
 int cg2_host_set_path (struct modrun_container *c, struct cg2_host *host);
 /* CG2_* of controller NAME (LEN bytes), 0 when unknown. */
 unsigned int cg2_controller_bit (const char *name, size_t len);

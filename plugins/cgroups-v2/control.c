@@ -220,8 +220,10 @@ memory_stats (struct modrun_container *c, struct cg2_host *host, modrun_json *ou
       || add_file_int (c, swap, "usage", host->dir, "memory.swap.current") < 0
       || add_file_int (c, swap, "limit", host->dir, "memory.swap.max") < 0)
     return -ENOMEM;
+  /* oomKill: the OOM kills so far, which the core's events watch for. */
   if (cg2_read_small (host->dir, "memory.events", events, sizeof (events)) > 0
-      && c->svc->json_add_int (usage, "failcnt", keyed_value (events, "max")) < 0)
+      && (c->svc->json_add_int (usage, "failcnt", keyed_value (events, "max")) < 0
+          || c->svc->json_add_int (mem, "oomKill", keyed_value (events, "oom_kill")) < 0))
     return -ENOMEM;
   if (cg2_read_alloc (host->dir, "memory.stat", &stat) < 0)
     return 0;

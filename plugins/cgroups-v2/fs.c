@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "cgroups-v2.h"
+#include "systemd-path.h"
 
 /* How long destroy keeps trying to remove a cgroup whose last processes
  * are still exiting. */
@@ -110,6 +111,7 @@ cg2_host_clear (struct cg2_host *host)
   free (host->mount);
   free (host->path);
   free (host->dir);
+  free (host->unit);
   memset (host, 0, sizeof (*host));
 }
 
@@ -240,6 +242,37 @@ normalize_path (struct modrun_container *c, const char *in, char **out)
   return 0;
 }
 
+/* Whether the container was created with --systemd-cgroup. */
+static bool
+systemd_marked (struct modrun_container *c)
+{
+  char path[PATH_MAX];
+
+  return c->id != NULL && c->state_dir != NULL
+         && c->svc->state_path (c, CG2_SYSTEMD_NAME, path, sizeof (path)) == 0
+         && access (path, F_OK) == 0;
+}
+
+/* The scope systemd makes from the "slice:prefix:name" form. */
+static int
+set_systemd_path (struct modrun_container *c, struct cg2_host *host, const char *given)
+{
+  struct cgroup_systemd_unit u;
+  int ret = cgroup_systemd_resolve (c, given, &u);
+
+  if (ret < 0)
+    return ret;
+  host->path = strdup (u.path);
+  host->unit = strdup (u.unit);
+  if (host->path == NULL || host->unit == NULL
+      || asprintf (&host->dir, "%s%s", host->mount, host->path) < 0)
+    {
+      host->dir = NULL;
+      return c->svc->error (c, ENOMEM, "linux.cgroupsPath");
+    }
+  return 0;
+}
+
 int
 cg2_host_set_path (struct modrun_container *c, struct cg2_host *host)
 {
@@ -248,14 +281,14 @@ cg2_host_set_path (struct modrun_container *c, struct cg2_host *host)
   char def[PATH_MAX];
   int ret;
 
-  if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (c, 0, "--systemd-cgroup: not supported by this plugin");
   if (linux_obj != NULL)
     {
       ret = c->svc->get_string (c, linux_obj, "linux", "cgroupsPath", &cg);
       if (ret < 0)
         return ret;
     }
+  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || systemd_marked (c))
+    return set_systemd_path (c, host, cg);
   if (cg == NULL || *cg == '\0')
     {
       if (c->id == NULL)

@@ -122,7 +122,8 @@ get_num (struct modrun_container *c, const modrun_json *obj, const char *where, 
   return 1;
 }
 
-/* Refuses a field this hierarchy has no file for. */
+/* Refuses a field this hierarchy has no file for. 0, -1 (no limit) and
+ * false ask for nothing, and pass. */
 static int
 refuse_if_set (struct modrun_container *c, const modrun_json *obj, const char *where,
                const char *key, const char *why)
@@ -131,7 +132,7 @@ refuse_if_set (struct modrun_container *c, const modrun_json *obj, const char *w
 
   if (v == NULL || v->type == MODRUN_JSON_NULL)
     return 0;
-  if ((v->type == MODRUN_JSON_INTEGER && v->integer == 0)
+  if ((v->type == MODRUN_JSON_INTEGER && (v->integer == 0 || v->integer == -1))
       || (v->type == MODRUN_JSON_BOOL && !v->boolean))
     return 0;
   return c->svc->error (c, 0, "%s.%s: not supported on cgroup v2: %s", where, key, why);

@@ -2,7 +2,9 @@
 # Startup benchmark: N sequential foreground `run`s of a container whose
 # process is `true`, with modrun and, when installed, crun and runc, on the
 # same bundle. Prints the median and 90th percentile per runtime and the
-# ratios against modrun. Not a test: it asserts nothing.
+# ratios against modrun. modrun also runs once per cgroup backend whose
+# probe passes on this host (`modrun plugins --format json`), chosen with
+# --plugins cgroups=NAME: rows "modrun:NAME". Not a test: it asserts nothing.
 #
 # Usage: tests/bench/startup.sh [-n N] [-m MODRUN] [-p PLUGIN_PATH]
 #
@@ -71,22 +73,26 @@ jq --arg cg "/$parent/c" '.ociVersion = "1.0.2" | .process.args = ["/bin/true"] 
 mv "$bundle/config.json.new" "$bundle/config.json"
 
 
-# warm NAME BINARY: one run, not counted; fails when the runtime cannot run.
+# warm NAME BINARY [OPTION...]: one run, not counted; fails when the
+# runtime cannot run. OPTIONs go before the command (global options).
 warm() {
   local name=$1 bin=$2 root=$work/root-$1
+  shift 2
   mkdir -p "$root"
-  "$bin" --root "$root" run --bundle "$bundle" "w-$name" >/dev/null 2>&1 || {
+  "$bin" "$@" --root "$root" run --bundle "$bundle" "w-${name//:/_}" >/dev/null 2>&1 || {
     echo "$name: run failed:" >&2
-    "$bin" --root "$root" run --bundle "$bundle" "w2-$name" >&2 || true
+    "$bin" "$@" --root "$root" run --bundle "$bundle" "w2-${name//:/_}" >&2 || true
     return 1
   }
 }
 
-# once NAME BINARY I: one timed run, its microseconds appended to NAME's list.
+# once NAME BINARY I [OPTION...]: one timed run, its microseconds appended
+# to NAME's list.
 once() {
   local name=$1 bin=$2 i=$3 t0 t1
+  shift 3
   t0=${EPOCHREALTIME/./}
-  "$bin" --root "$work/root-$name" run --bundle "$bundle" "b-$name-$i" >/dev/null 2>&1
+  "$bin" "$@" --root "$work/root-$name" run --bundle "$bundle" "b-${name//:/_}-$i" >/dev/null 2>&1
   t1=${EPOCHREALTIME/./}
   echo $((t1 - t0)) >> "$work/$name.raw"
 }
@@ -94,19 +100,30 @@ once() {
 median_us() { awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}' "$1"; }
 p90_us() { awk '{a[NR]=$1} END {i=int(NR*0.9); if (i<1) i=1; print a[i]}' "$1"; }
 
-declare -a names=() bins=()
-warm modrun "$modrun" && names+=(modrun) && bins+=("$modrun")
+# Per entry: its name, binary and global options (one word at most).
+declare -a names=() bins=() opts=()
+warm modrun "$modrun" && names+=(modrun) && bins+=("$modrun") && opts+=("")
+for backend in $("$modrun" plugins --format json |
+  jq -r '.[] | select(.concern == "cgroups" and .probe == "ok") | .name'); do
+  if warm "modrun:$backend" "$modrun" "--plugins=cgroups=$backend"; then
+    names+=("modrun:$backend")
+    bins+=("$modrun")
+    opts+=("--plugins=cgroups=$backend")
+  fi
+done
 for rt in crun runc; do
   if command -v "$rt" >/dev/null && warm "$rt" "$(command -v "$rt")"; then
     names+=("$rt")
     bins+=("$(command -v "$rt")")
+    opts+=("")
   fi
 done
 # Interleaved, so that whatever else the machine does weighs on every
 # runtime alike.
 for ((i = 0; i < n; i++)); do
   for ((k = 0; k < ${#names[@]}; k++)); do
-    once "${names[k]}" "${bins[k]}" "$i"
+    # shellcheck disable=SC2086
+    once "${names[k]}" "${bins[k]}" "$i" ${opts[k]}
   done
 done
 for name in "${names[@]}"; do
@@ -114,15 +131,15 @@ for name in "${names[@]}"; do
 done
 
 echo "startup: $n sequential foreground runs of /bin/true, same bundle, $(nproc) cores"
-printf '%-8s %12s %12s\n' runtime median_ms p90_ms
+printf '%-24s %12s %12s\n' runtime median_ms p90_ms
 for name in "${names[@]}"; do
   m=$(median_us "$work/$name.times")
   p=$(p90_us "$work/$name.times")
-  awk -v n="$name" -v m="$m" -v p="$p" 'BEGIN {printf "%-8s %12.2f %12.2f\n", n, m/1000, p/1000}'
+  awk -v n="$name" -v m="$m" -v p="$p" 'BEGIN {printf "%-24s %12.2f %12.2f\n", n, m/1000, p/1000}'
 done
 mm=$(median_us "$work/modrun.times")
 for name in "${names[@]}"; do
-  [ "$name" = modrun ] && continue
+  [ "${name%%:*}" = modrun ] && continue
   o=$(median_us "$work/$name.times")
   awk -v n="$name" -v a="$mm" -v b="$o" 'BEGIN {printf "ratio modrun/%s (median): %.2f\n", n, a/b}'
 done

@@ -47,7 +47,7 @@ for c in cpu cpuset memory pids io; do
   case " $avail " in *" $c "*) ;; *) bail_out "the $c controller is missing in $CG" ;; esac
 done
 
-plan 47
+plan 63
 
 if [ "$RUNTIME_NAME" = modrun ]; then
   MODRUN_PROBED=$MODRUN
@@ -232,5 +232,29 @@ refused '.linux.resources.cpu.realtimeRuntime = 1000' "realtimeRuntime" \
 refused '.linux.resources.memory.limit = "1k"' "a string limit" \
   "linux.resources.memory.limit: expected integer, got string"
 assert_eq "$(ls -d "$CG$PARENT"/c3 2>/dev/null)" "" "refused configs make no cgroup"
+
+# 8. Every cgroup v1 field that cgroup v2 has no file for is refused, never
+# dropped; -1 (no limit) asks for nothing and runs.
+refused '.linux.resources.memory.kernel = 50593792' "memory.kernel" \
+  "linux.resources.memory.kernel: not supported on cgroup v2"
+refused '.linux.resources.memory.kernelTCP = 50593792' "memory.kernelTCP" \
+  "linux.resources.memory.kernelTCP: not supported on cgroup v2"
+refused '.linux.resources.memory.disableOOMKiller = true' "memory.disableOOMKiller" \
+  "linux.resources.memory.disableOOMKiller: not supported on cgroup v2"
+refused '.linux.resources.memory.swappiness = 10' "memory.swappiness" \
+  "linux.resources.memory.swappiness: not supported on cgroup v2"
+refused '.linux.resources.memory.useHierarchy = false' "memory.useHierarchy false" \
+  "linux.resources.memory.useHierarchy: false is not supported on cgroup v2"
+refused '.linux.resources.network = {"classID": 1048577}' "network.classID" \
+  "linux.resources.network: not supported on cgroup v2"
+refused '.linux.resources.blockIO = {"leafWeight": 500}' "blockIO.leafWeight" \
+  "linux.resources.blockIO.leafWeight: not supported on cgroup v2"
+setup_ctr c4
+cfg '.linux.resources.memory.kernel = -1 | .linux.resources.memory.kernelTCP = -1
+  | .process.args = ["/bin/true"]'
+run_ctr c4
+assert_eq "$RUN_STATUS" 0 "memory.kernel and kernelTCP -1 run" || diag "$RUN_STDERR"
+assert_eq "$(ls -d "$CG$PARENT"/c3 "$CG$PARENT"/c4 2>/dev/null)" "" \
+  "refused configs make no cgroup, a run removes its own"
 
 assert_no_leftovers

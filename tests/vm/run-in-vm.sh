@@ -4,8 +4,11 @@
 # that the cgroups-v2 plugin can be tested on hosts that are not cgroup v2
 # only, and prints its output and exits with its status.
 #
-#   tests/vm/run-in-vm.sh [-s DIR] [-e NAME]... COMMAND [ARG...]
+#   tests/vm/run-in-vm.sh [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]
 #
+#   -S       systemd (the host's /lib/systemd/systemd) is the guest's init,
+#            and COMMAND runs as a oneshot service of it, without the
+#            default dependencies (no udev, no journal, no D-Bus daemon)
 #   -s DIR   a host directory shared read-write with the guest, at the same
 #            path (the guest sees every other host file read-only)
 #   -e NAME  passes the host's environment variable NAME to COMMAND
@@ -50,16 +53,19 @@ note ()
 
 SHARE=
 PASS=()
-while getopts "s:e:h" opt; do
+SYSTEMD=
+while getopts "Ss:e:h" opt; do
   case $opt in
+    S) SYSTEMD=1 ;;
     s) SHARE=$(cd "$OPTARG" 2>/dev/null && pwd -P) || die "-s $OPTARG: not a directory" ;;
     e) PASS+=("$OPTARG") ;;
     h) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) die "usage: $0 [-s DIR] [-e NAME]... COMMAND [ARG...]" ;;
+    *) die "usage: $0 [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]" ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || die "usage: $0 [-s DIR] [-e NAME]... COMMAND [ARG...]"
+[ $# -gt 0 ] || die "usage: $0 [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]"
+[ -z "$SYSTEMD" ] || [ -x /lib/systemd/systemd ] || die "-S: no /lib/systemd/systemd on this host"
 [ "$(id -u)" = 0 ] || die "must run as root"
 case ${SHARE:-/x} in
   / | *[[:space:]]*) die "-s $SHARE: the shared directory must not be / nor hold spaces" ;;
@@ -206,6 +212,7 @@ fi
 mkdir -p /new/lib/modules && mount -t tmpfs -o mode=0755 mods /new/lib/modules &&
   mkdir -p "/new/lib/modules/$KVER" && mount -t 9p -o "\$O,ro" kmods "/new/lib/modules/$KVER"
 cp /bin/busybox /new/run/modrun-vm/busybox && cp /stage2 /new/run/modrun-vm/stage2
+[ -f /systemd ] && cp /systemd /new/run/modrun-vm/systemd
 for d in proc sys dev; do mount --move /\$d /new/\$d; done
 exec switch_root /new /run/modrun-vm/stage2
 EOF
@@ -233,6 +240,18 @@ $bb hostname modrun-vm
 $bb ip link set lo up 2>/dev/null
 echo started >/dev/console
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+if [ -f /run/modrun-vm/systemd ]; then
+  # systemd mounts cgroup2 itself, with the controllers it delegates.
+  $bb umount /sys/fs/cgroup
+  $bb mkdir -p /etc/systemd/system
+  printf '%s\n' '[Unit]' 'DefaultDependencies=no' 'Requires=modrun-vm.service' \
+    'After=modrun-vm.service' >/etc/systemd/system/modrun-vm.target
+  printf '%s\n' '[Unit]' 'DefaultDependencies=no' '[Service]' 'Type=oneshot' \
+    "Environment=HOME=/root TERM=dumb LANG=C.UTF-8 PATH=$PATH" \
+    "ExecStart=/bin/sh -c '/bin/bash $ctl/cmd </dev/null >$ctl/out 2>&1; echo \$\$? >$ctl/status; sync; systemctl --force --force poweroff'" \
+    >/etc/systemd/system/modrun-vm.service
+  exec /lib/systemd/systemd --unit=modrun-vm.target --log-target=console --log-level=warning
+fi
 $bb env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=$PATH \
   /bin/bash $ctl/cmd </dev/null >$ctl/out 2>&1
 echo $? >$ctl/status
@@ -240,6 +259,7 @@ $bb sync
 $bb reboot -f
 EOF
 chmod 755 "$RUN/ir/init" "$RUN/ir/stage2"
+[ -z "$SYSTEMD" ] || : >"$RUN/ir/systemd"
 (cd "$RUN/ir" && find . | cpio -o -H newc --quiet >"$RUN/initrd") ||
   die "cannot build the initramfs"
 : >"$RUN/ctl/out"

@@ -1,0 +1,198 @@
+/* The "slice:prefix:name" form of linux.cgroupsPath, read as systemd names
+ * its units: a slice "a-b-c.slice" lives below each of its dash-separated
+ * prefixes, so its cgroup is "/a.slice/a-b.slice/a-b-c.slice", and the
+ * container's scope "prefix-name.scope" lives in that slice. */
+#include "config.h"
+
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <modrun/plugin.h>
+
+#include "systemd-path.h"
+
+#define SLICE_SUFFIX ".slice"
+
+bool
+cgroup_systemd_running (void)
+{
+  return access ("/run/systemd/system", F_OK) == 0;
+}
+
+/* Whether S is a unit name systemd takes: not empty, not too long, made
+ * of ASCII letters, digits and ":-_.\" (systemd's own set). */
+static bool
+valid_unit_chars (const char *s)
+{
+  size_t n = strlen (s);
+
+  if (n == 0 || n >= 256)
+    return false;
+  return strspn (s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789:-_.\\") == n;
+}
+
+int
+cgroup_systemd_expand_slice (const char *slice, char *out, size_t len, char *err, size_t errlen)
+{
+  size_t n = strlen (slice), base, i, used = 0;
+
+  if (n <= strlen (SLICE_SUFFIX) || strcmp (slice + n - strlen (SLICE_SUFFIX), SLICE_SUFFIX) != 0
+      || !valid_unit_chars (slice))
+    {
+      snprintf (err, errlen, "\"%s\" is not a slice name (NAME.slice)", slice);
+      return -1;
+    }
+  if (strcmp (slice, "-" SLICE_SUFFIX) == 0)
+    {
+      snprintf (out, len, "/");
+      return 0;
+    }
+  base = n - strlen (SLICE_SUFFIX);
+  if (slice[0] == '-' || slice[base - 1] == '-' || strstr (slice, "--") != NULL)
+    {
+      snprintf (err, errlen, "\"%s\": a slice name has no empty part between dashes", slice);
+      return -1;
+    }
+
+  /* One level per dash, each named by the prefix up to that dash. */
+  for (i = 0; i <= base; i++)
+    {
+      int w;
+
+      if (i < base && slice[i] != '-')
+        continue;
+      w = snprintf (out + used, len - used, "/%.*s" SLICE_SUFFIX, (int)i, slice);
+      if (w < 0 || (size_t)w >= len - used)
+        {
+          snprintf (err, errlen, "\"%s\": the cgroup path is too long", slice);
+          return -1;
+        }
+      used += (size_t)w;
+    }
+  return 0;
+}
+
+int
+cgroup_systemd_parse (const char *given, const char *id, struct cgroup_systemd_unit *out, char *err,
+                      size_t errlen)
+{
+  const char *c1, *c2, *slice, *prefix, *name;
+  char buf[768], path[PATH_MAX];
+  int w;
+
+  memset (out, 0, sizeof (*out));
+  if (given == NULL || *given == '\0')
+    {
+      if (id == NULL || *id == '\0')
+        {
+          snprintf (err, errlen, "no container id to name the scope");
+          return -1;
+        }
+      w = snprintf (buf, sizeof (buf), "%s:%s:%s", CGROUP_SYSTEMD_DEFAULT_SLICE,
+                    CGROUP_SYSTEMD_DEFAULT_PREFIX, id);
+      if (w < 0 || (size_t)w >= sizeof (buf))
+        {
+          snprintf (err, errlen, "the container id is too long to name a scope");
+          return -1;
+        }
+      given = buf;
+    }
+  else if (strlen (given) >= sizeof (buf))
+    {
+      snprintf (err, errlen, "\"%.64s...\" is too long", given);
+      return -1;
+    }
+  else
+    given = strcpy (buf, given);
+
+  c1 = strchr (given, ':');
+  c2 = c1 ? strchr (c1 + 1, ':') : NULL;
+  if (c1 == NULL || c2 == NULL || strchr (c2 + 1, ':') != NULL)
+    {
+      snprintf (err, errlen, "\"%s\": expected \"slice:prefix:name\" with --systemd-cgroup", given);
+      return -1;
+    }
+  buf[c1 - buf] = '\0';
+  buf[c2 - buf] = '\0';
+  slice = *buf ? buf : CGROUP_SYSTEMD_DEFAULT_SLICE;
+  prefix = c1 + 1;
+  name = c2 + 1;
+  if (*name == '\0')
+    {
+      snprintf (err, errlen, "\"slice:prefix:name\": the name is empty");
+      return -1;
+    }
+
+  snprintf (out->slice, sizeof (out->slice), "%s", slice);
+  if (cgroup_systemd_expand_slice (slice, path, sizeof (path), err, errlen) < 0)
+    return -1;
+
+  /* A name that is a slice is the unit itself, and its name alone tells
+   * where systemd puts it. */
+  if (strlen (name) > strlen (SLICE_SUFFIX)
+      && strcmp (name + strlen (name) - strlen (SLICE_SUFFIX), SLICE_SUFFIX) == 0)
+    {
+      snprintf (out->unit, sizeof (out->unit), "%s", name);
+      return cgroup_systemd_expand_slice (name, out->path, sizeof (out->path), err, errlen);
+    }
+  if (*prefix == '\0')
+    w = snprintf (out->unit, sizeof (out->unit), "%s.scope", name);
+  else
+    w = snprintf (out->unit, sizeof (out->unit), "%s-%s.scope", prefix, name);
+  if (w < 0 || (size_t)w >= sizeof (out->unit) || !valid_unit_chars (out->unit))
+    {
+      snprintf (err, errlen, "\"%s\" is not a valid systemd unit name", out->unit);
+      return -1;
+    }
+  w = snprintf (out->path, sizeof (out->path), "%s/%s", strcmp (path, "/") == 0 ? "" : path,
+                out->unit);
+  if (w < 0 || (size_t)w >= sizeof (out->path))
+    {
+      snprintf (err, errlen, "the cgroup path of \"%s\" is too long", out->unit);
+      return -1;
+    }
+  return 0;
+}
+
+int
+cgroup_systemd_resolve (struct modrun_container *c, const char *given,
+                        struct cgroup_systemd_unit *u)
+{
+  char err[512];
+  size_t n;
+
+  if (cgroup_systemd_parse (given, c->id, u, err, sizeof (err)) < 0)
+    return c->svc->error (c, 0, "linux.cgroupsPath: %s", err);
+  n = strlen (u->unit);
+  if (n > strlen (SLICE_SUFFIX) && strcmp (u->unit + n - strlen (SLICE_SUFFIX), SLICE_SUFFIX) == 0)
+    return c->svc->error (
+        c, 0,
+        "linux.cgroupsPath: \"%s\": a slice as the name is not supported; expected the name of a scope",
+        given);
+  if (!cgroup_systemd_running ())
+    return c->svc->error (
+        c, 0,
+        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the scope %s of linux.cgroupsPath \"%s\" cannot be made",
+        u->unit, given ? given : "");
+  return 0;
+}
+
+int
+cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const char *given)
+{
+  struct cgroup_systemd_unit u;
+  char err[512];
+
+  if (cgroup_systemd_parse (given, c->id, &u, err, sizeof (err)) < 0)
+    return c->svc->error (c, 0, "linux.cgroupsPath: %s", err);
+  if (!cgroup_systemd_running ())
+    return c->svc->error (
+        c, 0,
+        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the scope %s of linux.cgroupsPath \"%s\" cannot be made",
+        u.unit, given ? given : "");
+  return c->svc->error (
+      c, 0,
+      "--systemd-cgroup: %s cannot make the scope %s in %s: transient systemd units are not supported",
+      plugin, u.unit, u.slice);
+}

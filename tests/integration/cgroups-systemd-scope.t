@@ -1,0 +1,117 @@
+#!/bin/bash
+# cgroups-systemd-scope: with --systemd-cgroup on a cgroup v2 host whose
+# init is systemd, the container's cgroup is the transient scope
+# "prefix-name.scope" in its slice, made by systemd with the init in it and
+# the limits on it; later commands need no flag; delete, a finished run
+# and a failed create stop the scope.
+#
+# Elsewhere the test runs itself in a VM booted with systemd as its init
+# (tests/vm/run-in-vm.sh -S); when the VM cannot run, the test fails,
+# saying so.
+HERE=$(cd "$(dirname "$0")" && pwd)
+SELF=$HERE/$(basename "$0")
+
+if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] &&
+  { [ ! -e /run/systemd/system ] || [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; }; then
+  export MODRUN_TEST_IN_VM=1
+  share=()
+  src=$(cd "$HERE/../.." && pwd)
+  if [ -n "${TOP_BUILDDIR:-}" ]; then
+    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
+      "$src"/*) share=(-s "$src") ;;
+      *) share=(-s "$TOP_BUILDDIR") ;;
+    esac
+  fi
+  "$HERE/../vm/run-in-vm.sh" -S "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
+    -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
+    bash "$SELF" "$@"
+  status=$?
+  case $status in
+    124) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S) timed out" ;;
+    125) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S) could not run: see above" ;;
+  esac
+  exit "$status"
+fi
+
+. "$HERE/lib.sh"
+
+[ -e /run/systemd/system ] || bail_out "systemd is not the init even in the VM"
+CG=/sys/fs/cgroup
+[ "$(stat -fc %T $CG)" = cgroup2fs ] || bail_out "$CG is not cgroup2"
+
+plan 22
+
+if [ "$RUNTIME_NAME" = modrun ]; then
+  MODRUN="$MODRUN --plugins cgroups=cgroups-v2"
+fi
+# A nested slice: systemd puts modrun-test-sd.slice in modrun-test.slice,
+# in modrun.slice.
+SLICE=modrun-test-sd.slice
+SLICE_PATH=/modrun.slice/modrun-test.slice/$SLICE
+ID=sd$$
+UNIT=modrun-$ID.scope
+DIR=$CG$SLICE_PATH/$UNIT
+
+make_bundle "$TEST_TMP/bundle"
+cfg --arg p "$SLICE:modrun:$ID" '.linux.cgroupsPath = $p
+  | .linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 32}
+  | .linux.namespaces |= map(select(.type != "cgroup"))
+  | .process.args = ["/bin/sh", "-c", "sleep 300"]'
+
+unit_state ()
+{
+  systemctl show -p ActiveState --value "$1" 2>/dev/null
+}
+
+# 1. create: the scope, with the init in it and the limits on it.
+$MODRUN --systemd-cgroup create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_TMP/err"
+ok $? "create with --systemd-cgroup and $SLICE:modrun:$ID" || diag "$(cat "$TEST_TMP/err")"
+assert_eq "$(unit_state "$UNIT")" active "systemd runs the scope $UNIT"
+pid=$(ctr_pid "$ID")
+assert_eq "$(grep '^0::' "/proc/$pid/cgroup")" "0::$SLICE_PATH/$UNIT" \
+  "the init is in the scope's cgroup, in the slice's nested cgroup"
+assert_eq "$(cat "$DIR/memory.max" 2>/dev/null)" 33554432 "memory.max of the scope"
+assert_eq "$(cat "$DIR/pids.max" 2>/dev/null)" 32 "pids.max of the scope"
+assert_eq "$(systemctl show -p MemoryMax --value "$UNIT") $(systemctl show -p TasksMax --value "$UNIT")" \
+  "33554432 32" "systemd keeps the limits as the scope's own properties"
+assert_eq "$(systemctl show -p Delegate --value "$UNIT")" yes "the scope is delegated"
+
+# 2. Later commands find the scope without the flag.
+$MODRUN start "$ID"
+sleep 0.3
+ps_out=$($MODRUN ps --format json "$ID" 2>&1)
+assert_match "$ps_out" "\\b$pid\\b" "ps without --systemd-cgroup lists the init" || diag "$ps_out"
+stats=$($MODRUN events --stats "$ID" 2>&1)
+assert_eq "$(jq -r .data.pids.current <<<"$stats" 2>/dev/null)" 1 \
+  "events --stats without the flag reads the scope" || diag "$stats"
+$MODRUN update --pids-limit 40 "$ID"
+assert_eq "$(cat "$DIR/pids.max")" 40 "update without the flag writes into the scope"
+
+# 3. delete stops the scope; systemd removes its cgroup.
+$MODRUN delete --force "$ID" 2>"$TEST_TMP/err"
+ok $? "delete --force without the flag" || diag "$(cat "$TEST_TMP/err")"
+assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' "the scope is stopped"
+assert_eq "$(ls -d "$DIR" "$TEST_ROOT/$ID" 2>/dev/null)" "" "no cgroup, no state"
+
+# 4. A foreground run.
+cfg '.process.args = ["/bin/mrtest", "cat", "/proc/self/cgroup"]'
+$MODRUN --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null >"$TEST_TMP/out" 2>"$TEST_TMP/err"
+assert_eq "$?" 0 "run with --systemd-cgroup" || diag "$(cat "$TEST_TMP/err")"
+assert_eq "$(cat "$TEST_TMP/out")" "0::$SLICE_PATH/$UNIT" "the process sees its scope"
+assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' "the scope is gone after the run"
+assert_eq "$(ls -d "$DIR" 2>/dev/null)" "" "and its cgroup"
+
+# 5. A create that fails after systemd made the scope stops it.
+cfg '.linux.resources.cpu = {"cpus": "4095"} | .process.args = ["/bin/true"]'
+$MODRUN --systemd-cgroup create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_TMP/err"
+assert_eq "$?" 1 "a cpuset the kernel refuses fails the create" || diag "$(cat "$TEST_TMP/err")"
+assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' "the scope is stopped"
+assert_eq "$(ls -d "$DIR" "$TEST_ROOT/$ID" 2>/dev/null)" "" "no cgroup, no state"
+
+# 6. A slice as the name is refused up front.
+cfg --arg p "$SLICE:modrun:x.slice" '.linux.cgroupsPath = $p | del(.linux.resources.cpu)'
+$MODRUN --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_TMP/err"
+assert_match "$(cat "$TEST_TMP/err")" "a slice as the name is not supported" \
+  "a slice as the name is refused"
+
+assert_no_leftovers

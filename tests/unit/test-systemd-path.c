@@ -1,0 +1,86 @@
+/* Unit tests of the "slice:prefix:name" form of linux.cgroupsPath. */
+#include "config.h"
+
+/* The plugins' source itself: it is built into each cgroup backend and
+ * exports nothing to link against. */
+#include "systemd-path.c"
+#include "tap.h"
+
+static const char *
+expand (const char *slice)
+{
+  static char out[PATH_MAX];
+  char err[256];
+
+  if (cgroup_systemd_expand_slice (slice, out, sizeof (out), err, sizeof (err)) < 0)
+    return NULL;
+  return out;
+}
+
+static void
+test_expand (void)
+{
+  is_str (expand ("system.slice"), "/system.slice", "a top-level slice");
+  is_str (expand ("a-b-c.slice"), "/a.slice/a-b.slice/a-b-c.slice", "a nested slice");
+  is_str (expand ("machine-qemu\\x2d1.slice"), "/machine.slice/machine-qemu\\x2d1.slice",
+          "an escaped dash does not nest");
+  is_str (expand ("-.slice"), "/", "the root slice");
+  ok (expand ("a--b.slice") == NULL, "an empty part is refused");
+  ok (expand ("-a.slice") == NULL, "a leading dash is refused");
+  ok (expand ("a-.slice") == NULL, "a trailing dash is refused");
+  ok (expand ("a.scope") == NULL, "a unit that is not a slice is refused");
+  ok (expand (".slice") == NULL, "an empty slice name is refused");
+  ok (expand ("a/b.slice") == NULL, "a slash is refused");
+}
+
+static void
+test_parse (void)
+{
+  struct cgroup_systemd_unit u;
+  char err[256];
+
+  ok (cgroup_systemd_parse ("system.slice:docker:abc", "id", &u, err, sizeof (err)) == 0,
+      "slice:prefix:name");
+  is_str (u.unit, "docker-abc.scope", "the scope is prefix-name.scope");
+  is_str (u.path, "/system.slice/docker-abc.scope", "in the slice's cgroup");
+
+  ok (cgroup_systemd_parse (":crio:xyz", "id", &u, err, sizeof (err)) == 0, "an empty slice");
+  is_str (u.slice, "system.slice", "stands for system.slice");
+  is_str (u.path, "/system.slice/crio-xyz.scope", "and the scope goes there");
+
+  ok (cgroup_systemd_parse ("kubepods-besteffort-pod1.slice:cri:c1", "id", &u, err, sizeof (err))
+          == 0,
+      "a nested slice");
+  is_str (u.path,
+          "/kubepods.slice/kubepods-besteffort.slice/kubepods-besteffort-pod1.slice/cri-c1.scope",
+          "expands into every level");
+
+  ok (cgroup_systemd_parse ("user.slice::c2", "id", &u, err, sizeof (err)) == 0, "an empty prefix");
+  is_str (u.unit, "c2.scope", "names the scope after the name alone");
+
+  ok (cgroup_systemd_parse ("system.slice:x:a-b.slice", "id", &u, err, sizeof (err)) == 0,
+      "a name that is a slice");
+  is_str (u.unit, "a-b.slice", "is the unit");
+  is_str (u.path, "/a.slice/a-b.slice", "placed by its own name");
+
+  ok (cgroup_systemd_parse (NULL, "c3", &u, err, sizeof (err)) == 0, "no cgroupsPath");
+  is_str (u.path, "/system.slice/modrun-c3.scope", "is system.slice:modrun:ID");
+
+  ok (cgroup_systemd_parse ("/a/b", "id", &u, err, sizeof (err)) < 0, "a plain path is refused");
+  ok (strstr (err, "expected \"slice:prefix:name\"") != NULL, "naming the form expected: %s", err);
+  ok (cgroup_systemd_parse ("a:b:c:d", "id", &u, err, sizeof (err)) < 0, "four parts are refused");
+  ok (cgroup_systemd_parse ("system.slice:p:", "id", &u, err, sizeof (err)) < 0,
+      "an empty name is refused");
+  ok (cgroup_systemd_parse ("a--b.slice:p:n", "id", &u, err, sizeof (err)) < 0,
+      "a bad slice is refused");
+  ok (cgroup_systemd_parse ("system.slice:p:n/x", "id", &u, err, sizeof (err)) < 0,
+      "a slash in the name is refused");
+}
+
+int
+main (void)
+{
+  test_expand ();
+  test_parse ();
+  return tap_done ();
+}
