@@ -653,8 +653,11 @@ load_root (struct modrun_container *c, struct mnt_spec *spec)
   return 0;
 }
 
-/* Without a mount namespace the plugin could only change the host's
- * mounts: refuse every part of the config that would need one. */
+/* Without a mount namespace the container inherits the runtime's: its
+ * mounts are made there, under the rootfs, and detached again by destroy.
+ * What would change mounts outside the rootfs (the propagation of /, the
+ * rootfs itself made read-only) or hide paths of the shared tree is
+ * refused. */
 static int
 check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
 {
@@ -662,9 +665,7 @@ check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
 
   if (spec->mountns)
     return 0;
-  if (spec->n_mounts > 0)
-    what = "mounts";
-  else if (spec->n_masked > 0)
+  if (spec->n_masked > 0)
     what = "linux.maskedPaths";
   else if (spec->n_readonly > 0)
     what = "linux.readonlyPaths";

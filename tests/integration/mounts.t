@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 86
+plan 101
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -264,3 +264,59 @@ bad '.linux.maskedPaths = ["proc/kcore"]' 'linux\.maskedPaths\[0\]: expected an 
 bad '.root.readonly = "yes"' 'root\.readonly: expected boolean, got string' \
   "root.readonly of the wrong type"
 assert_no_leftovers "bad configs leave nothing behind"
+
+# 10. Without a mount namespace the container shares the runtime's: its
+# mounts are made there, under the rootfs only, and delete (or the end of a
+# run, or a failed create) detaches them again.
+make_bundle "$TEST_TMP/nomntns" nomnt
+cfg '.linux.namespaces |= map(select(.type != "mount"))
+  | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation)
+  | .root.readonly = false
+  | .process.args = ["/bin/sh", "-c",
+      "test -r /proc/self/status && test -c /dev/null && echo proc-and-dev; exec mrtest wait-signal TERM"]'
+RF=$(realpath "$BUNDLE/rootfs")
+$MODRUN create --bundle "$BUNDLE" nomnt </dev/null >"$TEST_TMP/nomnt.out" 2>"$TEST_TMP/nomnt.err"
+assert_eq "$?" 0 "no mount namespace: create with mounts exits 0" || diag "$(cat "$TEST_TMP/nomnt.err")"
+pid=$(ctr_pid nomnt)
+assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/self/ns/mnt)" \
+  "no mount namespace: the container is in the runtime's mount namespace"
+host_mi=$(cat /proc/self/mountinfo)
+assert_match "$(mount_line "$host_mi" "$RF/proc")" "- proc " \
+  "no mount namespace: proc is mounted on the rootfs's /proc, in the runtime's namespace"
+assert_match "$(mount_line "$host_mi" "$RF/dev")" "- tmpfs " \
+  "no mount namespace: a tmpfs on the rootfs's /dev"
+assert_no_match "$(mount_line "$host_mi" "$RF")" "." \
+  "no mount namespace: the rootfs itself is not bound on itself"
+$MODRUN start nomnt 2>>"$TEST_TMP/nomnt.err"
+for ((i = 0; i < 50; i++)); do
+  [ -s "$TEST_TMP/nomnt.out" ] && break
+  sleep 0.1
+done
+assert_eq "$(head -n 1 "$TEST_TMP/nomnt.out")" proc-and-dev \
+  "no mount namespace: the process sees /proc and /dev/null in its root"
+$MODRUN kill nomnt TERM
+wait_status nomnt stopped 10
+$MODRUN delete nomnt 2>>"$TEST_TMP/nomnt.err"
+assert_eq "$?" 0 "no mount namespace: delete exits 0" || diag "$(cat "$TEST_TMP/nomnt.err")"
+assert_eq "$(awk -v r="$RF/" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo)" "" \
+  "no mount namespace: delete detaches every mount under the rootfs"
+assert_no_leftovers "no mount namespace: nothing left behind after delete"
+
+cfg '.process.args = ["/bin/sh", "-c", "grep -c \" /dev/shm \" /proc/self/mountinfo"]'
+run_ctr nomnt2
+assert_eq "$RUN_STATUS $RUN_STDOUT" "0 1" "no mount namespace: run sees its mounts" ||
+  diag "$RUN_STDERR"
+assert_no_leftovers "no mount namespace: nothing left behind after run"
+
+cfg '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "t", "options": ["size=1x"]}]'
+run_ctr nomnt3
+assert_eq "$RUN_STATUS $(printf '%s\n' "$RUN_STDERR" | grep -c .)" "1 1" \
+  "no mount namespace: a mount the kernel refuses fails with one error line" || diag "$RUN_STDERR"
+assert_no_leftovers "no mount namespace: the mounts made before the failure are detached"
+
+cfg 'del(.mounts[-1]) | .linux.maskedPaths = ["/proc/kcore"]'
+run_ctr nomnt4
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  '^1 .*linux\.maskedPaths: needs a mount namespace, but linux\.namespaces has no entry of type "mount"$' \
+  "no mount namespace: maskedPaths are refused, naming the field"
+assert_no_leftovers "no mount namespace: a refused config leaves nothing behind"
