@@ -319,10 +319,10 @@ test_wrong_types (void)
               "ociVersion as a number");
   {
     static const char *const bad[]
-        = { "1.0", "1.0.2.3", "01.0.2", "1.00.2", "1.0.-2", "v1.0.2", "1.0.2-", "1.0.2-rc..1",
-            "1.0.2+", "1.0.2+a_b", "1.0.2 ", "" };
-    static const char *const good[] = { "1.0.0", "1.2.0", "1.0.2-dev", "1.0.2-rc.1+build.5",
-                                        "1.10.0+x-y" };
+        = { "1.0",    "1.0.2.3",     "01.0.2", "1.00.2",    "1.0.-2", "v1.0.2",
+            "1.0.2-", "1.0.2-rc..1", "1.0.2+", "1.0.2+a_b", "1.0.2 ", "" };
+    static const char *const good[]
+        = { "1.0.0", "1.2.0", "1.0.2-dev", "1.0.2-rc.1+build.5", "1.10.0+x-y" };
     size_t i;
 
     for (i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
