@@ -66,6 +66,7 @@ struct mnt_spec
   bool userns;         /* ... a user namespace */
   bool netns;          /* ... a network namespace */
   bool cgroupns;       /* ... a cgroup namespace */
+  bool root_is_host;   /* the rootfs is the runtime's own "/" */
 };
 
 /* config.c */

@@ -386,7 +386,10 @@ mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec)
 
   /* Without a mount namespace of its own the container is chrooted into
    * the rootfs as it is, and its mounts are made in the runtime's mount
-   * namespace, under the rootfs only. */
+   * namespace, under the rootfs only. A rootfs that is the runtime's own
+   * root has its devices already, and no mounts (validate saw to that). */
+  if (!spec->mountns && spec->root_is_host)
+    return 0;
   if (spec->mountns)
     {
       /* Nothing can be bound out of an unbindable tree, the rootfs

@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 101
+plan 106
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -320,3 +320,50 @@ assert_match "$RUN_STATUS $RUN_STDERR" \
   '^1 .*linux\.maskedPaths: needs a mount namespace, but linux\.namespaces has no entry of type "mount"$' \
   "no mount namespace: maskedPaths are refused, naming the field"
 assert_no_leftovers "no mount namespace: a refused config leaves nothing behind"
+
+# 11. Without a mount namespace, with the runtime's own root as rootfs, the
+# container's mounts and devices would land on the host's /proc and /dev:
+# refused. With neither, the container runs and /dev is left as it is. The
+# runtime runs chrooted into a recursive bind of the test's tree whose /dev
+# is a scratch tmpfs, so that a mistake could only damage that.
+S=$TEST_TMP/hostroot
+mkdir -p "$S"
+mount --rbind / "$S"
+mount -t tmpfs -o mode=755 tmpfs "$S/dev"
+for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0 ptmx:5:2; do
+  IFS=: read -r name major minor <<<"$n"
+  mknod -m 666 "$S/dev/$name" c "$major" "$minor"
+done
+dev_before=$(ls -l "$S/dev")
+in_scratch ()
+{
+  chroot "$S" /usr/bin/env MODRUN_PLUGIN_PATH="$MODRUN_PLUGIN_PATH" \
+    timeout -k 5 30 $MODRUN run --bundle "$BUNDLE" "$1" </dev/null >"$TEST_TMP/run.out" \
+    2>"$TEST_TMP/run.err"
+  RUN_STATUS=$?
+  RUN_STDOUT=$(cat "$TEST_TMP/run.out")
+  RUN_STDERR=$(cat "$TEST_TMP/run.err")
+}
+make_bundle "$TEST_TMP/hostrootb" hostroot
+cfg '.linux.namespaces |= map(select(.type != "mount"))
+  | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation)
+  | .root = {path: "/"}
+  | .process.args = ["/bin/sh", "-c", "test -c /dev/ptmx && echo ptmx-is-a-device"]'
+in_scratch hostroot1
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  "^1 .*mounts: without a mount namespace they would be made on the runtime's own root" \
+  "no mount namespace and the runtime's root as rootfs: mounts are refused"
+cfg '.mounts = [] | .linux.devices = [{path: "/dev/modrun-test-x", type: "c", major: 1, minor: 3}]'
+in_scratch hostroot2
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  "^1 .*linux\.devices: without a mount namespace they would be made on the runtime's own root" \
+  "no mount namespace and the runtime's root as rootfs: linux.devices are refused"
+cfg 'del(.linux.devices)'
+in_scratch hostroot3
+assert_eq "$RUN_STATUS $RUN_STDOUT" "0 ptmx-is-a-device" \
+  "no mount namespace, the runtime's root as rootfs, no mounts nor devices: the container runs" ||
+  diag "$RUN_STDERR"
+assert_eq "$(ls -l "$S/dev")" "$dev_before" \
+  "the runtime's /dev is left as it is: no node made, /dev/ptmx not replaced"
+umount -Rl "$S"
+assert_no_leftovers "the runtime's root as rootfs: nothing left behind"
