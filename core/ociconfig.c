@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -856,6 +857,68 @@ check_hooks (const modrun_json *tree, struct mr_config *cfg, mr_error **err)
   return 0;
 }
 
+/* One number of a SemVer core version: digits, no leading zero. */
+static bool
+semver_number (const char **p, unsigned long *out)
+{
+  const char *s = *p;
+  char *end;
+
+  if (*s < '0' || *s > '9' || (s[0] == '0' && s[1] >= '0' && s[1] <= '9'))
+    return false;
+  errno = 0;
+  *out = strtoul (s, &end, 10);
+  if (errno != 0)
+    return false;
+  *p = end;
+  return true;
+}
+
+/* Dot-separated, non-empty identifiers of [0-9A-Za-z-] up to the end or
+ * to STOP. */
+static bool
+semver_identifiers (const char **p, char stop)
+{
+  const char *s = *p;
+  size_t len = 0;
+
+  for (; *s != '\0' && *s != stop; s++)
+    {
+      if (*s == '.')
+        {
+          if (len == 0)
+            return false;
+          len = 0;
+        }
+      else if ((*s >= '0' && *s <= '9') || (*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z')
+               || *s == '-')
+        len++;
+      else
+        return false;
+    }
+  *p = s;
+  return len > 0;
+}
+
+/* config.md: ociVersion is in SemVer 2.0.0 format; this runtime
+ * implements versions 1.x of the spec. */
+static int
+check_oci_version (const char *version, mr_error **err)
+{
+  const char *p = version;
+  unsigned long major = 0, minor, patch;
+
+  if (!semver_number (&p, &major) || *p++ != '.' || !semver_number (&p, &minor) || *p++ != '.'
+      || !semver_number (&p, &patch) || (*p == '-' && (++p, !semver_identifiers (&p, '+')))
+      || (*p == '+' && (++p, !semver_identifiers (&p, '\0'))) || *p != '\0')
+    return mr_fail (err, 0, "ociVersion: expected a SemVer version such as \"1.0.2\", got \"%s\"",
+                    version);
+  if (major != 1)
+    return mr_fail (err, 0, "ociVersion: \"%s\" is not supported, expected a version 1.x.y",
+                    version);
+  return 0;
+}
+
 static int
 parse_config (struct mr_config *cfg, const char *bundle, mr_error **err)
 {
@@ -871,6 +934,9 @@ parse_config (struct mr_config *cfg, const char *bundle, mr_error **err)
     return ret;
   if (ret == 0)
     return mr_fail (err, 0, "ociVersion: required, expected a string such as \"1.0.2\"");
+  ret = check_oci_version (version, err);
+  if (ret < 0)
+    return ret;
   cfg->oci_version = mr_xstrdup (version);
 
   ret = parse_root (tree, bundle, cfg, err);

@@ -50,6 +50,7 @@ struct spawn
 };
 
 static char *hook_state_text (struct spawn *s, enum mr_status status);
+static int above_preserved (struct spawn *s, int fd);
 
 /* Child side. */
 
@@ -137,7 +138,9 @@ send_master (struct spawn *s, int master, mr_error **err)
 
 /* Blocks until `start` opens the exec fifo; runs the startContainer hooks
  * and answers "0" to go on, or "E" and the hook's error for start to
- * report. */
+ * report. The write end then stays open, close-on-exec, so that `start`
+ * sees the fifo close when the process is executed (or the init dies), and
+ * runs the poststart hooks only then. */
 static int
 wait_for_start (struct spawn *s, mr_error **err)
 {
@@ -161,6 +164,8 @@ wait_for_start (struct spawn *s, mr_error **err)
   /* start reports the hook's failure; the init just ends. */
   if (ret < 0)
     _exit (1);
+  s->fifo_fd = above_preserved (s, fd);
+  fd = -1;
   return 0;
 }
 

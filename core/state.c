@@ -359,6 +359,30 @@ open_init_pidfd (const struct mr_state *st, mr_error **err)
   return mr_steal_fd (fd);
 }
 
+/* The init keeps its end of the exec fifo open until its exec (or its
+ * death) closes it: once the fifo hangs up, the process runs. */
+static int
+wait_fifo_closed (int fifo, const char *path, mr_error **err)
+{
+  struct pollfd pfd = { .fd = fifo, .events = POLLIN };
+  char byte;
+
+  for (;;)
+    {
+      if (poll (&pfd, 1, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return mr_fail (err, errno, "poll exec fifo `%s`", path);
+        }
+      if (pfd.revents & (POLLHUP | POLLERR))
+        return 0;
+      /* Nothing more is written; drain whatever would keep POLLIN up. */
+      if (read (fifo, &byte, 1) == 0)
+        return 0;
+    }
+}
+
 int
 mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **err)
 {
@@ -425,7 +449,7 @@ mr_state_release_fifo (const char *dir, const struct mr_state *st, mr_error **er
       buf[n] = '\0';
       return fail_plain (err, EIO, "%s: %s", st->id, buf + 1);
     }
-  return 0;
+  return wait_fifo_closed (fifo, path, err);
 }
 
 char *

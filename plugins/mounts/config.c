@@ -641,18 +641,47 @@ load_root (struct modrun_container *c, struct mnt_spec *spec)
   return 0;
 }
 
-/* Without a mount namespace the plugin could only change the host's
- * mounts: refuse every part of the config that would need one. */
+/* True when PATH is the runtime's own root directory. */
+static bool
+is_runtime_root (const char *path)
+{
+  struct stat a, b;
+
+  return path != NULL && stat (path, &a) == 0 && stat ("/", &b) == 0 && a.st_dev == b.st_dev
+         && a.st_ino == b.st_ino;
+}
+
+static bool
+has_config_devices (const struct mnt_spec *spec)
+{
+  size_t i;
+
+  for (i = 0; i < spec->n_devices; i++)
+    if (spec->devices[i].index >= 0)
+      return true;
+  return false;
+}
+
+/* Without a mount namespace the container inherits the runtime's: its
+ * mounts are made there, under the rootfs, and detached again by destroy.
+ * What would change mounts outside the rootfs (the propagation of /, the
+ * rootfs itself made read-only) or hide paths of the shared tree is
+ * refused, and so is every mount or device when the rootfs is the
+ * runtime's own root: they would land on the host's /proc, /dev... */
 static int
-check_mountns (struct modrun_container *c, const struct mnt_spec *spec)
+check_mountns (struct modrun_container *c, struct mnt_spec *spec)
 {
   const char *what = NULL;
 
   if (spec->mountns)
     return 0;
-  if (spec->n_mounts > 0)
-    what = "mounts";
-  else if (spec->n_masked > 0)
+  spec->root_is_host = is_runtime_root (c->rootfs);
+  if (spec->root_is_host && (spec->n_mounts > 0 || has_config_devices (spec)))
+    return c->svc->error (
+        c, 0,
+        "config.json: %s: without a mount namespace they would be made on the runtime's own root (root.path is `%s`)",
+        spec->n_mounts > 0 ? "mounts" : "linux.devices", c->rootfs);
+  if (spec->n_masked > 0)
     what = "linux.maskedPaths";
   else if (spec->n_readonly > 0)
     what = "linux.readonlyPaths";

@@ -1,12 +1,15 @@
 /* mounts: "mounts", linux.devices and the spec's default devices,
  * linux.maskedPaths, linux.readonlyPaths, linux.rootfsPropagation and
- * root.readonly. Everything it does happens in the container's mount
- * namespace, so nothing is left to undo on the host. */
+ * root.readonly. With a mount namespace everything it does happens there,
+ * so nothing is left to undo on the host; without one the container's
+ * mounts are made in the runtime's, under the rootfs, and destroy detaches
+ * them. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/openat2.h>
+#include <string.h>
 #include <sys/syscall.h>
 
 #include "mounts.h"
@@ -91,13 +94,43 @@ mounts_child_after_pivot (struct modrun_container *c, void **data)
   return mnt_child_after_pivot (c, spec);
 }
 
+/* True when CONFIG has mounts but no mount namespace: they were made in
+ * the runtime's mount namespace. */
+static bool
+mounts_in_runtime_ns (const modrun_json *config)
+{
+  const modrun_json *mounts = modrun_json_get (config, "mounts");
+  const modrun_json *nss = modrun_json_path (config, "linux.namespaces");
+  uint32_t i;
+
+  if (mounts == NULL || mounts->type != MODRUN_JSON_ARRAY || mounts->count == 0)
+    return false;
+  for (i = 0; nss != NULL && nss->type == MODRUN_JSON_ARRAY && i < nss->count; i++)
+    {
+      const modrun_json *t = modrun_json_get (nss->items[i], "type");
+
+      if (t != NULL && t->type == MODRUN_JSON_STRING && strcmp (t->string, "mount") == 0)
+        return false;
+    }
+  return true;
+}
+
 static int
 mounts_destroy (struct modrun_container *c, void **data)
 {
-  (void)c;
+  struct mnt_spec *spec;
+  int ret;
+
   mnt_spec_free (*data);
   *data = NULL;
-  return 0;
+  if (c->config == NULL || c->rootfs == NULL || !mounts_in_runtime_ns (c->config))
+    return 0;
+  ret = mnt_spec_load (c, &spec);
+  if (ret < 0)
+    return ret;
+  ret = mnt_detach_host_mounts (c, spec);
+  mnt_spec_free (spec);
+  return ret;
 }
 
 static int

@@ -66,6 +66,7 @@ struct mnt_spec
   bool userns;         /* ... a user namespace */
   bool netns;          /* ... a network namespace */
   bool cgroupns;       /* ... a cgroup namespace */
+  bool root_is_host;   /* the rootfs is the runtime's own "/" */
 };
 
 /* config.c */
@@ -93,6 +94,9 @@ unsigned long mnt_locked_flags (unsigned long f_flags);
 
 /* rootfs.c */
 int mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec);
+/* Without a mount namespace: detaches the mounts of "mounts" from the
+ * rootfs, in the runtime's mount namespace. */
+int mnt_detach_host_mounts (struct modrun_container *c, const struct mnt_spec *spec);
 /* Mounts in mountinfo order, for the cgroup helpers: fields of one line. */
 struct mnt_info
 {

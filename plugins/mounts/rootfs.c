@@ -386,20 +386,27 @@ mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec)
   size_t i;
   int ret;
 
-  if (!spec->mountns)
+  /* Without a mount namespace of its own the container is chrooted into
+   * the rootfs as it is, and its mounts are made in the runtime's mount
+   * namespace, under the rootfs only. A rootfs that is the runtime's own
+   * root has its devices already, and no mounts (validate saw to that). */
+  if (!spec->mountns && spec->root_is_host)
     return 0;
-  /* Nothing can be bound out of an unbindable tree, the rootfs included:
-   * until the root is switched the tree is private, and rootfsPropagation
-   * reaches / after the pivot. */
-  if (prop & MS_UNBINDABLE)
-    prop = MS_PRIVATE | MS_REC;
-  if (mount (NULL, "/", NULL, prop, NULL) < 0)
-    return c->svc->error (c, errno,
-                          "changing the propagation of / in the container's mount namespace");
-  if ((prop & MS_SHARED) && (ret = make_rootfs_parent_private (c)) < 0)
-    return ret;
-  if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
-    return c->svc->error (c, errno, "bind mounting the rootfs `%s` on itself", c->rootfs);
+  if (spec->mountns)
+    {
+      /* Nothing can be bound out of an unbindable tree, the rootfs
+       * included: until the root is switched the tree is private, and
+       * rootfsPropagation reaches / after the pivot. */
+      if (prop & MS_UNBINDABLE)
+        prop = MS_PRIVATE | MS_REC;
+      if (mount (NULL, "/", NULL, prop, NULL) < 0)
+        return c->svc->error (c, errno,
+                              "changing the propagation of / in the container's mount namespace");
+      if ((prop & MS_SHARED) && (ret = make_rootfs_parent_private (c)) < 0)
+        return ret;
+      if (mount (c->rootfs, c->rootfs, NULL, MS_BIND | MS_REC, NULL) < 0)
+        return c->svc->error (c, errno, "bind mounting the rootfs `%s` on itself", c->rootfs);
+    }
   rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (rootfd < 0)
     return c->svc->error (c, errno, "opening the rootfs `%s`", c->rootfs);
@@ -415,4 +422,55 @@ mnt_child_rootfs (struct modrun_container *c, struct mnt_spec *spec)
   if (ret < 0)
     return ret;
   return dev_ro ? remount_dev_ro (c, spec, rootfd) : 0;
+}
+
+/* True when FD is the root of a mount other than ROOT_ID. */
+static bool
+is_other_mount_root (int fd, uint64_t root_id)
+{
+  struct statx st;
+
+  if (statx (fd, "", AT_EMPTY_PATH | AT_SYMLINK_NOFOLLOW, STATX_MNT_ID, &st) < 0)
+    return false;
+  return (st.stx_attributes_mask & STATX_ATTR_MOUNT_ROOT) != 0
+         && (st.stx_attributes & STATX_ATTR_MOUNT_ROOT) != 0 && st.stx_mnt_id != root_id;
+}
+
+int
+mnt_detach_host_mounts (struct modrun_container *c, const struct mnt_spec *spec)
+{
+  mnt_cleanup_close int rootfd = -1;
+  uint64_t root_id = 0;
+  size_t i;
+  int ret;
+
+  rootfd = open (c->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (rootfd < 0 && errno == ENOENT)
+    return 0;
+  if (rootfd < 0)
+    return c->svc->error (c, errno, "opening the rootfs `%s` to detach the container's mounts",
+                          c->rootfs);
+  ret = mount_id (rootfd, &root_id);
+  if (ret < 0)
+    return c->svc->error (c, -ret, "reading the mount id of the rootfs `%s`", c->rootfs);
+
+  /* The last made first, so that a mount made on top of another, or
+   * inside it, goes before it. A destination that holds no mount (never
+   * made by a create that failed first, or detached already) is skipped. */
+  for (i = spec->n_mounts; i-- > 0;)
+    {
+      const struct mnt_mount *m = &spec->mounts[i];
+      mnt_cleanup_close int fd = -1;
+      char fdpath[64];
+
+      if (m->flags & MS_REMOUNT)
+        continue;
+      fd = mnt_open_in_root (rootfd, m->dest);
+      if (fd < 0 || !is_other_mount_root (fd, root_id))
+        continue;
+      if (umount2 (mnt_fd_path (fd, fdpath, sizeof (fdpath)), MNT_DETACH) < 0)
+        return c->svc->error (c, errno, "mounts[%u]: detaching `%s` from the rootfs `%s`", m->index,
+                              m->dest_cfg, c->rootfs);
+    }
+  return 0;
 }

@@ -2,7 +2,8 @@
    socket SOCKET, takes one connection from the runtime, writes the
    container process state it receives to STATE-FILE, then answers every
    notification on the received fd: with ERRNO as the error, or with
-   success (return value 0, the syscall not run) when ERRNO is 0.  Each
+   success (return value 0, the syscall not run) when ERRNO is 0.  ERRNO
+   `continue:MS` lets the syscall run after holding it MS milliseconds.  Each
    notification is logged on stdout as `notified: NR`; the program exits 0
    once the container's processes are gone, 1 on failure.  */
 
@@ -12,6 +13,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +21,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <time.h>
 #include <unistd.h>
 
 static int
@@ -104,8 +107,17 @@ receive (int conn, const char *state_file)
   return fd;
 }
 
+/* How to answer: an errno (0: success without running the syscall), or
+   letting the syscall run after DELAY_MS. */
+struct reply
+{
+  int errnum;
+  bool run;
+  long delay_ms;
+};
+
 static int
-answer (int fd, int errnum)
+answer (int fd, const struct reply *r)
 {
   struct seccomp_notif req;
   struct seccomp_notif_resp resp;
@@ -118,7 +130,16 @@ answer (int fd, int errnum)
 
   memset (&resp, 0, sizeof (resp));
   resp.id = req.id;
-  resp.error = errnum ? -errnum : 0;
+  if (r->run)
+    {
+      struct timespec ts = { r->delay_ms / 1000, (r->delay_ms % 1000) * 1000000 };
+
+      while (nanosleep (&ts, &ts) < 0 && errno == EINTR)
+        ;
+      resp.flags = SECCOMP_USER_NOTIF_FLAG_CONTINUE;
+    }
+  else
+    resp.error = r->errnum ? -r->errnum : 0;
   resp.val = 0;
   if (ioctl (fd, SECCOMP_IOCTL_NOTIF_SEND, &resp) < 0 && errno != ENOENT)
     return fail ("SECCOMP_IOCTL_NOTIF_SEND");
@@ -128,15 +149,22 @@ answer (int fd, int errnum)
 int
 main (int argc, char **argv)
 {
+  struct reply reply = { 0 };
   struct pollfd pfd;
-  int sock, conn, fd, errnum;
+  int sock, conn, fd;
 
   if (argc != 4)
     {
-      fputs ("usage: seccomp-listener SOCKET STATE-FILE ERRNO\n", stderr);
+      fputs ("usage: seccomp-listener SOCKET STATE-FILE ERRNO|continue:MS\n", stderr);
       return 2;
     }
-  errnum = atoi (argv[3]);
+  if (strncmp (argv[3], "continue:", 9) == 0)
+    {
+      reply.run = true;
+      reply.delay_ms = atol (argv[3] + 9);
+    }
+  else
+    reply.errnum = atoi (argv[3]);
   sock = listen_on (argv[1]);
   if (sock < 0)
     return 1;
@@ -166,7 +194,7 @@ main (int argc, char **argv)
         }
       if (pfd.revents & POLLIN)
         {
-          if (answer (fd, errnum) < 0)
+          if (answer (fd, &reply) < 0)
             return 1;
           continue;
         }

@@ -4,7 +4,7 @@
 # nothing left behind: no state, no cgroup, no mount, no process.
 . "$(dirname "$0")/lib.sh"
 
-plan 68
+plan 75
 
 B=$TEST_TMP/bundle
 
@@ -54,6 +54,15 @@ bad_config "process.env[1] a number" \
 bad_config "process.cwd relative" "process\.cwd: expected an absolute path" '.process.cwd = "tmp"'
 bad_config "root.readonly a string" "root\.readonly: expected .*bool.*, got string" \
   '.root.readonly = "yes"'
+# config.md: ociVersion is SemVer 2.0.0; invalid values must be refused.
+bad_config "ociVersion not SemVer" 'ociVersion: expected a SemVer version such as "1\.0\.2", got "1\.02\.0"' \
+  '.ociVersion = "1.02.0"'
+bad_config "ociVersion of another major version" 'ociVersion: "2\.0\.0" is not supported' \
+  '.ociVersion = "2.0.0"'
+make_bundle "$B" semver
+cfg '.ociVersion = "1.0.2-rc.1+build-5" | .process.args = ["/bin/true"]'
+run_ctr semver
+assert_eq "$RUN_STATUS" 0 "an ociVersion with pre-release and build parts runs" || diag "$RUN_STDERR"
 
 # 3. What a run cannot do without.
 bad_config "missing rootfs" "root\.path: .*nonexistent.* does not exist" \

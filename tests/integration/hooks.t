@@ -188,4 +188,45 @@ for k in poststart poststop; do
   assert_no_leftovers "a failing $k hook: run still removes the container"
 done
 
+
+# 5. poststart runs once the process is executed, not merely released: a
+# seccomp agent holds the init's execve for a second, and the poststart hook
+# must still see the container's program, not the runtime about to exec.
+LISTENER=$(dirname "$MRTEST")/seccomp-listener
+SOCK=$TEST_TMP/agent.sock
+cat >"$TEST_TMP/exe-hook.sh" <<'EOF'
+#!/bin/sh
+pid=$(sed -n 's/.*"pid": *\([0-9]*\).*/\1/p')
+readlink "/proc/$pid/exe" >"$1"
+EOF
+chmod 755 "$TEST_TMP/exe-hook.sh"
+make_bundle "$B" c1
+timeout 60 "$LISTENER" "$SOCK" "$TEST_TMP/agent.state" continue:1000 >"$TEST_TMP/agent.out" \
+  2>"$TEST_TMP/agent.err" &
+LISTENER_PID=$!
+for ((i = 0; i < 50; i++)); do
+  [ -S "$SOCK" ] && break
+  sleep 0.1
+done
+cfg --arg sock "$SOCK" --arg h "$TEST_TMP/exe-hook.sh" --arg out "$TEST_TMP/poststart.exe" '
+  .process.args = ["/bin/mrtest", "wait-signal", "TERM"]
+  | .linux.seccomp = { defaultAction: "SCMP_ACT_ALLOW", listenerPath: $sock,
+                       syscalls: [ { names: [ "execve", "execveat" ], action: "SCMP_ACT_NOTIFY" } ] }
+  | .hooks = { poststart: [ { path: $h, args: [ "exe-hook.sh", $out ] } ] }'
+rt create --bundle "$B" c1
+assert_eq "$RT_STATUS" 0 "create with the init's execve held by a seccomp agent" || diag "$RT_ERR"
+rt start c1
+assert_eq "$RT_STATUS" 0 "start exits 0" || diag "$RT_ERR"
+exe=$(cat "$TEST_TMP/poststart.exe" 2>/dev/null)
+assert_match "$exe" "/mrtest$" \
+  "poststart runs once the process is executed: it sees /bin/mrtest, not the runtime" ||
+  diag "the hook saw: ${exe:-nothing}"
+$MODRUN kill c1 TERM 2>/dev/null
+wait_status c1 stopped 10
+rt delete c1
+assert_eq "$RT_STATUS" 0 "delete exits 0" || diag "$RT_ERR"
+kill "$LISTENER_PID" 2>/dev/null
+wait "$LISTENER_PID" 2>/dev/null
+assert_no_leftovers "execve held by an agent: nothing left behind"
+
 done_testing

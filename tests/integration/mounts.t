@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 86
+plan 106
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -264,3 +264,106 @@ bad '.linux.maskedPaths = ["proc/kcore"]' 'linux\.maskedPaths\[0\]: expected an 
 bad '.root.readonly = "yes"' 'root\.readonly: expected boolean, got string' \
   "root.readonly of the wrong type"
 assert_no_leftovers "bad configs leave nothing behind"
+
+# 10. Without a mount namespace the container shares the runtime's: its
+# mounts are made there, under the rootfs only, and delete (or the end of a
+# run, or a failed create) detaches them again.
+make_bundle "$TEST_TMP/nomntns" nomnt
+cfg '.linux.namespaces |= map(select(.type != "mount"))
+  | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation)
+  | .root.readonly = false
+  | .process.args = ["/bin/sh", "-c",
+      "test -r /proc/self/status && test -c /dev/null && echo proc-and-dev; exec mrtest wait-signal TERM"]'
+RF=$(realpath "$BUNDLE/rootfs")
+$MODRUN create --bundle "$BUNDLE" nomnt </dev/null >"$TEST_TMP/nomnt.out" 2>"$TEST_TMP/nomnt.err"
+assert_eq "$?" 0 "no mount namespace: create with mounts exits 0" || diag "$(cat "$TEST_TMP/nomnt.err")"
+pid=$(ctr_pid nomnt)
+assert_eq "$(readlink "/proc/$pid/ns/mnt")" "$(readlink /proc/self/ns/mnt)" \
+  "no mount namespace: the container is in the runtime's mount namespace"
+host_mi=$(cat /proc/self/mountinfo)
+assert_match "$(mount_line "$host_mi" "$RF/proc")" "- proc " \
+  "no mount namespace: proc is mounted on the rootfs's /proc, in the runtime's namespace"
+assert_match "$(mount_line "$host_mi" "$RF/dev")" "- tmpfs " \
+  "no mount namespace: a tmpfs on the rootfs's /dev"
+assert_no_match "$(mount_line "$host_mi" "$RF")" "." \
+  "no mount namespace: the rootfs itself is not bound on itself"
+$MODRUN start nomnt 2>>"$TEST_TMP/nomnt.err"
+for ((i = 0; i < 50; i++)); do
+  [ -s "$TEST_TMP/nomnt.out" ] && break
+  sleep 0.1
+done
+assert_eq "$(head -n 1 "$TEST_TMP/nomnt.out")" proc-and-dev \
+  "no mount namespace: the process sees /proc and /dev/null in its root"
+$MODRUN kill nomnt TERM
+wait_status nomnt stopped 10
+$MODRUN delete nomnt 2>>"$TEST_TMP/nomnt.err"
+assert_eq "$?" 0 "no mount namespace: delete exits 0" || diag "$(cat "$TEST_TMP/nomnt.err")"
+assert_eq "$(awk -v r="$RF/" 'index($5, r) == 1 { print $5 }' /proc/self/mountinfo)" "" \
+  "no mount namespace: delete detaches every mount under the rootfs"
+assert_no_leftovers "no mount namespace: nothing left behind after delete"
+
+cfg '.process.args = ["/bin/sh", "-c", "grep -c \" /dev/shm \" /proc/self/mountinfo"]'
+run_ctr nomnt2
+assert_eq "$RUN_STATUS $RUN_STDOUT" "0 1" "no mount namespace: run sees its mounts" ||
+  diag "$RUN_STDERR"
+assert_no_leftovers "no mount namespace: nothing left behind after run"
+
+cfg '.mounts += [{"destination": "/x", "type": "tmpfs", "source": "t", "options": ["size=1x"]}]'
+run_ctr nomnt3
+assert_eq "$RUN_STATUS $(printf '%s\n' "$RUN_STDERR" | grep -c .)" "1 1" \
+  "no mount namespace: a mount the kernel refuses fails with one error line" || diag "$RUN_STDERR"
+assert_no_leftovers "no mount namespace: the mounts made before the failure are detached"
+
+cfg 'del(.mounts[-1]) | .linux.maskedPaths = ["/proc/kcore"]'
+run_ctr nomnt4
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  '^1 .*linux\.maskedPaths: needs a mount namespace, but linux\.namespaces has no entry of type "mount"$' \
+  "no mount namespace: maskedPaths are refused, naming the field"
+assert_no_leftovers "no mount namespace: a refused config leaves nothing behind"
+
+# 11. Without a mount namespace, with the runtime's own root as rootfs, the
+# container's mounts and devices would land on the host's /proc and /dev:
+# refused. With neither, the container runs and /dev is left as it is. The
+# runtime runs chrooted into a recursive bind of the test's tree whose /dev
+# is a scratch tmpfs, so that a mistake could only damage that.
+S=$TEST_TMP/hostroot
+mkdir -p "$S"
+mount --rbind / "$S"
+mount -t tmpfs -o mode=755 tmpfs "$S/dev"
+for n in null:1:3 zero:1:5 full:1:7 random:1:8 urandom:1:9 tty:5:0 ptmx:5:2; do
+  IFS=: read -r name major minor <<<"$n"
+  mknod -m 666 "$S/dev/$name" c "$major" "$minor"
+done
+dev_before=$(ls -l "$S/dev")
+in_scratch ()
+{
+  chroot "$S" /usr/bin/env MODRUN_PLUGIN_PATH="$MODRUN_PLUGIN_PATH" \
+    timeout -k 5 30 $MODRUN run --bundle "$BUNDLE" "$1" </dev/null >"$TEST_TMP/run.out" \
+    2>"$TEST_TMP/run.err"
+  RUN_STATUS=$?
+  RUN_STDOUT=$(cat "$TEST_TMP/run.out")
+  RUN_STDERR=$(cat "$TEST_TMP/run.err")
+}
+make_bundle "$TEST_TMP/hostrootb" hostroot
+cfg '.linux.namespaces |= map(select(.type != "mount"))
+  | del(.linux.maskedPaths, .linux.readonlyPaths, .linux.rootfsPropagation)
+  | .root = {path: "/"}
+  | .process.args = ["/bin/sh", "-c", "test -c /dev/ptmx && echo ptmx-is-a-device"]'
+in_scratch hostroot1
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  "^1 .*mounts: without a mount namespace they would be made on the runtime's own root" \
+  "no mount namespace and the runtime's root as rootfs: mounts are refused"
+cfg '.mounts = [] | .linux.devices = [{path: "/dev/modrun-test-x", type: "c", major: 1, minor: 3}]'
+in_scratch hostroot2
+assert_match "$RUN_STATUS $RUN_STDERR" \
+  "^1 .*linux\.devices: without a mount namespace they would be made on the runtime's own root" \
+  "no mount namespace and the runtime's root as rootfs: linux.devices are refused"
+cfg 'del(.linux.devices)'
+in_scratch hostroot3
+assert_eq "$RUN_STATUS $RUN_STDOUT" "0 ptmx-is-a-device" \
+  "no mount namespace, the runtime's root as rootfs, no mounts nor devices: the container runs" ||
+  diag "$RUN_STDERR"
+assert_eq "$(ls -l "$S/dev")" "$dev_before" \
+  "the runtime's /dev is left as it is: no node made, /dev/ptmx not replaced"
+umount -Rl "$S"
+assert_no_leftovers "the runtime's root as rootfs: nothing left behind"

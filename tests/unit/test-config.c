@@ -317,6 +317,38 @@ test_wrong_types (void)
               "missing ociVersion");
   check_edit ("", "ociVersion", "1", "config.json: ociVersion: expected string, got integer",
               "ociVersion as a number");
+  {
+    static const char *const bad[]
+        = { "1.0",    "1.0.2.3",     "01.0.2", "1.00.2",    "1.0.-2", "v1.0.2",
+            "1.0.2-", "1.0.2-rc..1", "1.0.2+", "1.0.2+a_b", "1.0.2 ", "" };
+    static const char *const good[]
+        = { "1.0.0", "1.2.0", "1.0.2-dev", "1.0.2-rc.1+build.5", "1.10.0+x-y" };
+    size_t i;
+
+    for (i = 0; i < sizeof (bad) / sizeof (bad[0]); i++)
+      {
+        cleanup_free char *json = mr_xasprintf ("\"%s\"", bad[i]);
+        cleanup_free char *want = mr_xasprintf (
+            "config.json: ociVersion: expected a SemVer version such as \"1.0.2\", got \"%s\"",
+            bad[i]);
+        cleanup_free char *what = mr_xasprintf ("ociVersion \"%s\" is no SemVer", bad[i]);
+
+        check_edit ("", "ociVersion", json, want, what);
+      }
+    for (i = 0; i < sizeof (good) / sizeof (good[0]); i++)
+      {
+        cleanup_free char *json = mr_xasprintf ("\"%s\"", good[i]);
+        cleanup_free char *what = mr_xasprintf ("ociVersion \"%s\" is accepted", good[i]);
+
+        check_edit ("", "ociVersion", json, NULL, what);
+      }
+    check_edit ("", "ociVersion", "\"2.0.0\"",
+                "config.json: ociVersion: \"2.0.0\" is not supported, expected a version 1.x.y",
+                "ociVersion of major 2");
+    check_edit ("", "ociVersion", "\"0.5.0\"",
+                "config.json: ociVersion: \"0.5.0\" is not supported, expected a version 1.x.y",
+                "ociVersion of major 0");
+  }
   check_edit ("", "root", NULL,
               "config.json: root: required, expected an object with \"path\"", "missing root");
   check_edit ("root", "readonly", "\"true\"",
