@@ -50,7 +50,6 @@ struct spawn
 };
 
 static char *hook_state_text (struct spawn *s, enum mr_status status);
-static int above_preserved (struct spawn *s, int fd);
 
 /* Child side. */
 
@@ -164,7 +163,7 @@ wait_for_start (struct spawn *s, mr_error **err)
   /* start reports the hook's failure; the init just ends. */
   if (ret < 0)
     _exit (1);
-  s->fifo_fd = above_preserved (s, fd);
+  s->fifo_fd = mr_fd_pass_above (&s->fds, fd);
   fd = -1;
   return 0;
 }
