@@ -211,6 +211,7 @@ mr_container_init (struct modrun_container *c, struct mr_container_core *core)
   memset (c, 0, sizeof (*c));
   memset (core, 0, sizeof (*core));
   c->size = sizeof (*c);
+  c->cgroup_fd = -1;
   c->svc = &services;
   c->core = core;
 }

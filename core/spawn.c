@@ -53,6 +53,36 @@ static char *hook_state_text (struct spawn *s, enum mr_status status);
 
 /* Child side. */
 
+static int describe_child_exit (struct spawn *s, mr_error **err);
+
+/* Whether the init moves itself into the cgroups a plugin opened: not
+ * from a new user namespace, where it is nobody until its maps are set. */
+static bool
+self_joins (const struct modrun_container *c)
+{
+  return c->n_join_fds > 0 && c->join_fds != NULL && !(c->clone_flags & CLONE_NEWUSER);
+}
+
+/* Waits for the init to report that it moved itself into its cgroups. */
+static int
+wait_joined (struct spawn *s, mr_error **err)
+{
+  char msg[4096];
+  char tag = 0;
+  int fd = -1;
+
+  if (mr_sync_recv (s->sync_fd, &tag, msg, sizeof (msg), &fd) < 0)
+    return describe_child_exit (s, err);
+  if (fd >= 0)
+    close (fd);
+  if (tag == MR_SYNC_ERROR)
+    return mr_fail (err, 0, "%s", msg);
+  if (tag != MR_SYNC_JOINED)
+    return mr_fail (err, EPROTO, "unexpected message from the container init");
+  s->c.joined = 1;
+  return 0;
+}
+
 static void __attribute__ ((noreturn))
 child_fail (struct spawn *s, mr_error *err)
 {
@@ -218,6 +248,20 @@ child_main (struct spawn *s)
     close (s->lock_fd);
   s->lock_fd = -1;
 
+  if (self_joins (&s->c))
+    {
+      uint32_t i;
+
+      for (i = 0; i < s->c.n_join_fds; i++)
+        if (write (s->c.join_fds[i], "0", 1) != 1)
+          {
+            mr_fail (&err, errno, "join the container's cgroups");
+            child_fail (s, err);
+          }
+      if (mr_sync_send (s->sync_fd, MR_SYNC_JOINED, NULL) < 0)
+        _exit (1);
+    }
+
   if (read_go (s) < 0)
     _exit (1);
 
@@ -382,10 +426,46 @@ make_exec_fifo (struct spawn *s, mr_error **err)
   return 0;
 }
 
-static pid_t
-clone_child (uint64_t flags)
+/* The kernel's struct clone_args up to its cgroup member (88 bytes). */
+struct clone3_args
 {
-  return (pid_t) syscall (SYS_clone, (unsigned long) (flags | SIGCHLD), NULL, NULL, NULL, NULL);
+  uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid,
+      set_tid_size, cgroup;
+};
+
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* Creates the init; in the cgroup C->cgroup_fd names when a plugin gave
+ * one and the kernel can (clone3, Linux 5.7), so that no write to
+ * cgroup.procs has to move it there afterwards. */
+static pid_t
+clone_child (struct modrun_container *c)
+{
+  c->born_in_cgroup = 0;
+  if (c->cgroup_fd >= 0)
+    {
+      struct clone3_args args = { 0 };
+      long pid;
+
+      args.flags = c->clone_flags | CLONE_INTO_CGROUP;
+      args.exit_signal = SIGCHLD;
+      args.cgroup = (uint64_t) c->cgroup_fd;
+      pid = syscall (SYS_clone3, &args, sizeof (args));
+      if (pid >= 0)
+        {
+          if (pid > 0)
+            c->born_in_cgroup = 1;
+          return (pid_t) pid;
+        }
+      if (errno != ENOSYS && errno != E2BIG && errno != EINVAL && errno != EOPNOTSUPP)
+        return -1;
+      mr_log (MODRUN_LOG_DEBUG, "clone3 into the cgroup: %s; the cgroups plugin moves the init",
+              strerror (errno));
+    }
+  return (pid_t) syscall (SYS_clone, (unsigned long) (c->clone_flags | SIGCHLD), NULL, NULL, NULL,
+                          NULL);
 }
 
 static int
@@ -487,7 +567,7 @@ spawn_init (struct spawn *s, mr_error **err)
   sv[0] = mr_fd_pass_above (&s->fds, sv[0]);
   sv[1] = mr_fd_pass_above (&s->fds, sv[1]);
 
-  s->pid = clone_child (s->c.clone_flags);
+  s->pid = clone_child (&s->c);
   if (s->pid < 0)
     {
       ret = mr_fail (err, errno, "clone the container init");
@@ -507,6 +587,12 @@ spawn_init (struct spawn *s, mr_error **err)
   s->sync_fd = sv[0];
   s->c.pid = s->pid;
 
+  if (self_joins (&s->c))
+    {
+      ret = wait_joined (s, err);
+      if (ret < 0)
+        return ret;
+    }
   ret = mr_plugins_run (&s->plugins, &s->c, MR_STAGE (parent_after_clone), err);
   if (ret < 0)
     return ret;

@@ -116,8 +116,13 @@ _Static_assert(sizeof (MODRUN_PLUGIN_ENTRY_PREFIX) == sizeof ("modrun_plugin_ent
   X (pid)                    \
   X (options)                \
   X (clone_flags)            \
-  X (core)
-#define CONTAINER_LAST core
+  X (core)                   \
+  X (cgroup_fd)              \
+  X (born_in_cgroup)         \
+  X (join_fds)               \
+  X (n_join_fds)             \
+  X (joined)
+#define CONTAINER_LAST joined
 
 #define SERVICES_MEMBERS(X) \
   X (size)                  \

@@ -27,7 +27,7 @@ extern "C" {
 
 #define MODRUN_PLUGIN_MAGIC 0x4d524e50u /* "MRNP" */
 #define MODRUN_ABI_MAJOR 1
-#define MODRUN_ABI_MINOR 0
+#define MODRUN_ABI_MINOR 1
 
 /* The entry symbol of plugin IDENT (its name with '-' written as '_'). */
 #define MODRUN_PLUGIN_ENTRY(ident) modrun_plugin_entry_##ident
@@ -101,6 +101,24 @@ struct modrun_container
   uint32_t options;        /* MODRUN_OPT_* */
   uint64_t clone_flags;    /* plugins add CLONE_NEW* flags in prepare */
   void *core;              /* the core's own; plugins leave it alone */
+
+  /* Since ABI 1.1. A cgroups plugin may set cgroup_fd in prepare to a
+   * directory (O_RDONLY | O_DIRECTORY) of the container's cgroup in a
+   * cgroup2 hierarchy; it stays the plugin's to close. The core then
+   * creates the init in that cgroup with clone3's CLONE_INTO_CGROUP and
+   * sets born_in_cgroup to 1 before parent_after_clone, or leaves it 0
+   * when the kernel cannot. The core sets cgroup_fd to -1 first. */
+  int32_t cgroup_fd;
+  uint32_t born_in_cgroup;
+  /* Since ABI 1.1. A cgroups plugin may point join_fds in prepare at
+   * n_join_fds descriptors of cgroup v1 "tasks" files of the container's
+   * cgroups, open for writing; they stay the plugin's. Unless the init is
+   * made in a new user namespace, its first step is to write "0" to each,
+   * which moves it without the kernel's global migration lock, and the
+   * core sets joined to 1 before parent_after_clone. */
+  const int32_t *join_fds;
+  uint32_t n_join_fds;
+  uint32_t joined;
 };
 
 typedef int (*modrun_stage_fn) (struct modrun_container *c, void **data);
