@@ -150,8 +150,25 @@ cgroups_v2_prepare (struct modrun_container *c, void **data)
   if (ret == 0)
     ret = cg2_apply_resources (c, &host, res, false);
   if (ret < 0)
-    cg2_destroy_dirs (c, false);
-  return ret;
+    {
+      cg2_destroy_dirs (c, false);
+      return ret;
+    }
+  /* The init is born in its cgroup (clone3), which spares the kernel's
+   * global migration lock that a write to cgroup.procs takes. */
+  if (c->size >= sizeof (*c))
+    c->cgroup_fd = open (host.dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  return 0;
+}
+
+static void
+close_cgroup_fd (struct modrun_container *c)
+{
+  if (c->size >= sizeof (*c) && c->cgroup_fd >= 0)
+    {
+      close (c->cgroup_fd);
+      c->cgroup_fd = -1;
+    }
 }
 
 static int
@@ -182,6 +199,12 @@ cgroups_v2_parent_after_clone (struct modrun_container *c, void **data)
         return ret;
       return cg2_apply_resources (c, &host, res, false);
     }
+  if (c->size >= sizeof (*c) && c->born_in_cgroup && c->cgroup_fd >= 0)
+    {
+      close_cgroup_fd (c);
+      return 0;
+    }
+  close_cgroup_fd (c);
   snprintf (pid, sizeof (pid), "%d", (int)c->pid);
   return cg2_write (c, host.dir, "cgroup.procs", pid, NULL);
 }
@@ -195,6 +218,7 @@ cgroups_v2_destroy (struct modrun_container *c, void **data)
   (void)data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
+  close_cgroup_fd (c);
   if ((ret = load (c, &host, true)) < 0)
     return ret;
   if (host.unit == NULL)
