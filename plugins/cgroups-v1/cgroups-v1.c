@@ -4,6 +4,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,6 +59,98 @@ cgroups_v1_validate (struct modrun_container *c, void **data)
   return cg1_validate_resources (c, &host, res);
 }
 
+/* What prepare opened so that the init is made in, or moves itself into,
+ * its cgroups without the kernel's global migration lock: the "tasks"
+ * files of the v1 hierarchies (the init writes "0" there itself) and the
+ * directory in the cgroup2 hierarchy of a hybrid host (clone3). */
+struct cg1_join
+{
+  int32_t fds[32];
+  uint32_t n;
+  int cgroup_fd;
+};
+
+static void
+join_close (struct modrun_container *c, struct cg1_join *j)
+{
+  uint32_t i;
+
+  if (j == NULL)
+    return;
+  for (i = 0; i < j->n; i++)
+    close (j->fds[i]);
+  j->n = 0;
+  if (j->cgroup_fd >= 0)
+    close (j->cgroup_fd);
+  j->cgroup_fd = -1;
+  if (c != NULL)
+    {
+      c->join_fds = NULL;
+      c->n_join_fds = 0;
+      c->cgroup_fd = -1;
+    }
+}
+
+static void
+cgroups_v1_release (void *data)
+{
+  join_close (NULL, data);
+  free (data);
+}
+
+/* Opens what the init joins its cgroups through; on any failure the
+ * runtime moves it afterwards as before. */
+static void
+join_open (struct modrun_container *c, struct cg1_host *host, void **data)
+{
+  struct cg1_join *j = *data;
+  size_t i;
+
+  if (j == NULL)
+    {
+      j = calloc (1, sizeof (*j));
+      if (j == NULL)
+        return;
+      j->cgroup_fd = -1;
+      *data = j;
+    }
+  join_close (c, j);
+  for (i = 0; i < host->n; i++)
+    {
+      struct cg1_hierarchy *h = &host->h[i];
+
+      if (h->dir == NULL)
+        continue;
+      if (h->unified)
+        {
+          if (j->cgroup_fd < 0)
+            j->cgroup_fd = open (h->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+          continue;
+        }
+      if (j->n < sizeof (j->fds) / sizeof (j->fds[0]))
+        {
+          char path[PATH_MAX];
+          int fd;
+
+          if ((size_t)snprintf (path, sizeof (path), "%s/tasks", h->dir) >= sizeof (path)
+              || (fd = open (path, O_WRONLY | O_CLOEXEC)) < 0)
+            {
+              join_close (c, j);
+              return;
+            }
+          j->fds[j->n++] = fd;
+        }
+      else
+        {
+          join_close (c, j);
+          return;
+        }
+    }
+  c->join_fds = j->fds;
+  c->n_join_fds = j->n;
+  c->cgroup_fd = j->cgroup_fd;
+}
+
 static int
 cgroups_v1_prepare (struct modrun_container *c, void **data)
 {
@@ -65,7 +158,6 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
   const modrun_json *res;
   int ret;
 
-  (void)data;
   /* An exec joins the cgroups of its container; they are not its own to
    * make, nor to record. */
   if (c->command == MODRUN_CMD_EXEC)
@@ -83,8 +175,12 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
   if (ret == 0)
     ret = cg1_apply_resources (c, &host, res, true);
   if (ret < 0)
-    cg1_undo_dirs (c);
-  return ret;
+    {
+      cg1_undo_dirs (c);
+      return ret;
+    }
+  join_open (c, &host, data);
+  return 0;
 }
 
 static int
@@ -95,24 +191,24 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
   size_t i;
   int ret;
 
-  (void)data;
   ret = load (c, &host, true);
-  if (ret < 0)
-    return ret;
-  snprintf (pid, sizeof (pid), "%d", (int)c->pid);
-  for (i = 0; i < host.n; i++)
+  if (ret >= 0)
+    snprintf (pid, sizeof (pid), "%d", (int)c->pid);
+  for (i = 0; ret >= 0 && i < host.n; i++)
     {
+      /* Already there: it moved itself, or was born there. */
+      if (host.h[i].unified ? c->born_in_cgroup != 0 : c->joined != 0)
+        continue;
       ret = cg1_write (c, host.h[i].dir, "cgroup.procs", pid);
-      if (ret < 0)
-        return ret;
     }
-  return 0;
+  join_close (c, *data);
+  return ret < 0 ? ret : 0;
 }
 
 static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
-  (void)data;
+  join_close (c, *data);
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
   return cg1_destroy_dirs (c);
@@ -227,6 +323,7 @@ MODRUN_PLUGIN_EXPORT const struct modrun_plugin MODRUN_PLUGIN_ENTRY (cgroups_v1)
   .prepare = cgroups_v1_prepare,
   .parent_after_clone = cgroups_v1_parent_after_clone,
   .destroy = cgroups_v1_destroy,
+  .release = cgroups_v1_release,
   .update = cgroups_v1_update,
   .pause = cgroups_v1_pause,
   .resume = cgroups_v1_resume,
