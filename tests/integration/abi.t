@@ -119,7 +119,7 @@ refused "a concern's value changed" "MODRUN_CONCERN_EXTRA changed within ABI maj
 # 3. A minor release: members appended at the end of every struct.
 headers appended \
   plugin.h 's|^  void (\*release) (void \*data);|&\n  int (*checkpoint) (struct modrun_container *c, void **data);|' \
-  plugin.h 's|^  void \*core; .*|&\n  const char *annotation_source;|' \
+  plugin.h 's|^  uint32_t joined;.*|&\n  const char *annotation_source;|' \
   plugin.h 's|^  int (\*json_add_bool) (modrun_json \*parent, const char \*key, int value);|&\n  int (*json_add_double) (modrun_json *parent, const char *key, double value);|' \
   json.h 's|^  modrun_json \*\*items;.*|&\n  uint64_t flags;|'
 check check "$HEADERS"

@@ -87,7 +87,7 @@ json=$($MODRUN --plugins +example plugins --format json 2>"$TEST_TMP/plugins.err
 ok $? "modrun plugins --format json" || diag "$(cat "$TEST_TMP/plugins.err")"
 assert_eq "$(jq -c '[.[] | select(.name == "example") | {concern, version, abi, path, usable, used}]' \
   <<<"$json")" \
-  "[{\"concern\":\"extra\",\"version\":\"1.0\",\"abi\":\"1.0\",\"path\":\"$VENDOR/example.so\",\"usable\":true,\"used\":true}]" \
+  "[{\"concern\":\"extra\",\"version\":\"1.0\",\"abi\":\"1.1\",\"path\":\"$VENDOR/example.so\",\"usable\":true,\"used\":true}]" \
   "the example is listed: concern extra, its version and ABI, its path, usable, used with +example"
 assert_eq "$(jq -r '.[] | select(.name == "namespaces") | .path' <<<"$json")" "$PLUGDIR/namespaces.so" \
   "the staged plugins are listed from the staged directory"

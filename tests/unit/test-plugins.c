@@ -616,7 +616,7 @@ test_cmd (void)
 
         if (strcmp (name, "cgroups-v1") == 0)
           v1 = used && usable && strcmp (modrun_json_get (r, "concern")->string, "cgroups") == 0
-               && strcmp (modrun_json_get (r, "abi")->string, "1.0") == 0;
+               && strcmp (modrun_json_get (r, "abi")->string, "1.1") == 0;
         else if (strcmp (name, "cgroups-v2") == 0)
           v2 = !used && !usable && strstr (modrun_json_get (r, "probe")->string, "frobnicator");
         else if (strcmp (name, "extra1") == 0)
