@@ -1449,6 +1449,48 @@ refuse_unserved_lsm (const modrun_json *config, const struct mr_plugin *lsm, mr_
     }
   return 0;
 }
+/* The first of FIELDS (NULL-terminated) that CONFIG sets to a non-empty
+ * array, or NULL. */
+static const char *
+first_nonempty (const modrun_json *config, const char *const *fields)
+{
+  for (; *fields != NULL; fields++)
+    {
+      const modrun_json *v = modrun_json_path (config, *fields);
+
+      if (v != NULL && v->type == MODRUN_JSON_ARRAY && v->count > 0)
+        return *fields;
+    }
+  return NULL;
+}
+
+/* A selection that removes the namespaces or the mounts plugin is refused
+ * for a config that asks for what they do: the container would otherwise
+ * run in the runtime's own namespaces, or without its mounts and masked
+ * paths, with less isolation than its config says. */
+static int
+refuse_unserved_core (const modrun_json *config, struct mr_plugin_set *set, mr_error **err)
+{
+  static const char *const ns_fields[] = { "linux.namespaces", NULL };
+  static const char *const mount_fields[]
+      = { "mounts", "linux.maskedPaths", "linux.readonlyPaths", NULL };
+  const char *field;
+
+  if (mr_plugins_find (set, MODRUN_CONCERN_NAMESPACES) == NULL
+      && (field = first_nonempty (config, ns_fields)) != NULL)
+    return fail_as (err, EINVAL,
+                    "config.json: %s is set, but the plugin selection has no namespaces plugin: "
+                    "refusing to run the container in the runtime's namespaces",
+                    field);
+  if (mr_plugins_find (set, MODRUN_CONCERN_MOUNTS) == NULL
+      && (field = first_nonempty (config, mount_fields)) != NULL)
+    return fail_as (err, EINVAL,
+                    "config.json: %s is set, but the plugin selection has no mounts plugin: "
+                    "refusing to run the container without its mounts",
+                    field);
+  return 0;
+}
+
 static int
 select_with (const char *selection, const modrun_json *config, uint32_t command,
              const struct conf *cf, const char *search, struct mr_plugin_set *set, mr_error **err)
@@ -1511,6 +1553,8 @@ select_with (const char *selection, const modrun_json *config, uint32_t command,
                    "config.json: annotations." ANNOTATION_LANDLOCK " is set, but the plugin "
                    "selection has no landlock plugin: refusing to run the container without its "
                    "Landlock rules");
+  if (ret == 0 && config != NULL)
+    ret = refuse_unserved_core (config, set, err);
 
 out:
   selecting_free (&s);

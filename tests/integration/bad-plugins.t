@@ -73,5 +73,11 @@ refused "a plugin in a group-writable directory" +good \
   "plugin \"good\" .*: directory $TEST_TMP/groupdir is writable by its group" "$BASE_PATH:$TEST_TMP/groupdir"
 refused "a plugin in a directory not owned by root" +good \
   "plugin \"good\" .*: directory $TEST_TMP/userdir is owned by uid 1000, not root" "$BASE_PATH:$TEST_TMP/userdir"
+# A config that asks for namespaces or mounts never runs without the plugin
+# that makes them (it would run in the runtime's namespaces, unmasked).
+refused "a selection without the namespaces plugin" -namespaces \
+  "config.json: linux.namespaces is set, but the plugin selection has no namespaces plugin"
+refused "a selection without the mounts plugin" -mounts \
+  "config.json: mounts is set, but the plugin selection has no mounts plugin"
 
 done_testing
