@@ -375,7 +375,7 @@ check_options (struct spawn *s, mr_error **err)
   const struct mr_process *proc = &s->cfg->process;
 
   if (s->opts->preserve_fds < 0 || s->opts->preserve_fds > MR_MAX_PASSED_FDS - mr_listen_fds ())
-    return mr_fail (err, EINVAL, "--preserve-fds: expected 0 to %d, got %d",
+    return mr_fail (err, 0, "--preserve-fds: expected 0 to %d, got %d",
                     MR_MAX_PASSED_FDS - mr_listen_fds (), s->opts->preserve_fds);
   if ((s->opts->foreground || s->opts->detach) && !proc->present)
     return mr_fail (err, 0, "config.json: process is required to run a container");

@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 49
+plan 51
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -140,6 +140,11 @@ run_ctr fds --preserve-fds 1
 assert_match "$RUN_STDOUT" "^fd\.3: .*config\.json" "--preserve-fds 1 passes fd 3"
 assert_eq "$(printf '%s\n' "$RUN_STDOUT" | grep -c '^fd\.4:')" 0 "and nothing beyond it"
 exec 3<&-
+run_ctr fds --preserve-fds 100000
+assert_eq "$RUN_STATUS|$RUN_STDERR" \
+  "1|$RUNTIME_NAME: --preserve-fds: expected 0 to 4096, got 100000" \
+  "--preserve-fds beyond the limit: exit 1, one line without an errno text"
+assert_no_leftovers "--preserve-fds beyond the limit leaves nothing behind"
 
 # The same through create and start, the output in a file.
 make_bundle "$B" p
