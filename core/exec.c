@@ -248,6 +248,13 @@ process_from_flags (struct exec *x, const modrun_json *base, modrun_json **out, 
   for (i = 0; i < o->nargs; i++)
     mr_json_add_string (args, NULL, o->args[i]);
   json_set (proc, "args", args);
+  /* Named by their option here: config.json's parser would name the
+   * process field the option fills. */
+  if (o->cwd != NULL && o->cwd[0] != '/')
+    return mr_fail (err, 0, "exec: --cwd: expected an absolute path, got \"%s\"", o->cwd);
+  for (i = 0; i < o->ncaps; i++)
+    if (mr_cap_from_name (o->caps[i]) < 0)
+      return mr_fail (err, 0, "exec: --cap: unknown capability \"%s\"", o->caps[i]);
   if (o->cwd != NULL)
     json_set (proc, "cwd", json_string (o->cwd));
   for (i = 0; i < o->nenv; i++)

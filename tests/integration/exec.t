@@ -139,9 +139,10 @@ refused ()
 refused '--user: uid: expected a number' "-u abc is refused" -u abc ex mrtest report
 refused '--user: gid: expected a number' "-u 0:x is refused" -u 0:x ex mrtest report
 refused 'additional-gids: expected a number' "-g -1 is refused" -g -1 ex mrtest report
-refused 'process\.cwd: expected an absolute path, got "tmp"' "a relative --cwd is refused" \
-  --cwd tmp ex mrtest report
-refused 'unknown capability "CAP_NOPE"' "an unknown --cap is refused" -c CAP_NOPE ex mrtest report
+refused '^[a-z]+: exec: --cwd: expected an absolute path, got "tmp"$' \
+  "a relative --cwd is refused naming the option" --cwd tmp ex mrtest report
+refused '^[a-z]+: exec: --cap: unknown capability "CAP_NOPE"$' \
+  "an unknown --cap is refused naming the option" -c CAP_NOPE ex mrtest report
 refused 'nosuch\.json' "a missing --process file is named" -p "$TEST_TMP/nosuch.json" ex
 refused 'either --process or a command' "--process and a command together are refused" \
   -p "$TEST_TMP/process.json" ex mrtest report
