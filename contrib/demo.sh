@@ -16,7 +16,11 @@ cd "$build"
 make -s -j"$(nproc)" >/dev/null
 
 modrun=$build/core/modrun
-plugins=$build/plugins/namespaces/.libs:$build/plugins/mounts/.libs:$build/plugins/cgroups-v1/.libs:$build/plugins/seccomp/.libs:$build/plugins/apparmor/.libs:$build/plugins/selinux/.libs
+# Both cgroups backends: Debian 12 boots cgroup v2 only unless told not to.
+plugins=$build/plugins/namespaces/.libs:$build/plugins/mounts/.libs
+plugins=$plugins:$build/plugins/cgroups-v2/.libs:$build/plugins/cgroups-v1/.libs
+plugins=$plugins:$build/plugins/seccomp/.libs:$build/plugins/landlock/.libs
+plugins=$plugins:$build/plugins/apparmor/.libs:$build/plugins/selinux/.libs
 export MODRUN_PLUGIN_PATH=$plugins
 
 bundle=$(mktemp -d /tmp/modrun-demo.XXXXXX)
