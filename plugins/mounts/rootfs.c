@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/magic.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -325,6 +326,38 @@ is_type (const struct mnt_mount *m, const char *type)
   return m->type != NULL && strcmp (m->type, type) == 0;
 }
 
+/* A mount whose target is a file of the container's procfs hides what the
+ * kernel shows there, and what the runtime writes there afterwards (the
+ * LSM label of the process in /proc/self/attr) would land in the mount.
+ * Only the files that are mounted over to show other figures (lxcfs) are
+ * allowed, named as they are, and a proc file system on /proc itself; a
+ * destination that reaches /proc through a symlink never is. */
+static int
+check_proc_target (struct modrun_container *c, const struct mnt_mount *m, int targetfd)
+{
+  static const char *const allowed[] = {
+    "proc/cpuinfo", "proc/diskstats", "proc/meminfo",   "proc/stat",
+    "proc/swaps",   "proc/uptime",    "proc/loadavg",   "proc/slabinfo",
+    "proc/net/dev", "proc/sys/kernel/ns_last_pid",
+  };
+  struct statfs sfs;
+  size_t i;
+
+  if (fstatfs (targetfd, &sfs) < 0)
+    return c->svc->error (c, errno, "mounts[%u]: statfs of `%s`", m->index, m->dest_cfg);
+  if (sfs.f_type != PROC_SUPER_MAGIC)
+    return 0;
+  if (strcmp (m->dest, "proc") == 0 && is_type (m, "proc"))
+    return 0;
+  for (i = 0; i < sizeof (allowed) / sizeof (allowed[0]); i++)
+    if (strcmp (m->dest, allowed[i]) == 0)
+      return 0;
+  return c->svc->error (c, 0,
+                        "mounts[%u]: `%s` resolves to a file of the container's /proc; mounting "
+                        "over it is refused",
+                        m->index, m->dest_cfg);
+}
+
 static int
 do_one (struct modrun_container *c, const struct mnt_spec *spec, const struct mnt_mount *m,
         int rootfd, bool *dev_ro)
@@ -333,6 +366,7 @@ do_one (struct modrun_container *c, const struct mnt_spec *spec, const struct mn
   unsigned long strip = 0;
   bool file = false;
   char what[64];
+  int ret;
 
   if (m->bind)
     {
@@ -347,6 +381,9 @@ do_one (struct modrun_container *c, const struct mnt_spec *spec, const struct mn
   targetfd = mnt_mkpath_in_root (c, rootfd, m->dest, file, what);
   if (targetfd < 0)
     return targetfd;
+  ret = check_proc_target (c, m, targetfd);
+  if (ret < 0)
+    return ret;
 
   /* A read-only /dev still needs its device nodes: it turns read-only once
    * they are made. */

@@ -4,7 +4,7 @@
 # and that a bad mount config is one error line with nothing left behind.
 . "$(dirname "$0")/lib.sh"
 
-plan 106
+plan 114
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -164,6 +164,28 @@ ok $? "nothing was created on the host"
 [ -d "$BUNDLE/rootfs/etc/modrun-x" ] && [ -f "$BUNDLE/rootfs/modrun-escape/y" ] &&
   [ -d "$BUNDLE/rootfs/etc/modrun-dangling/dir/z" ]
 ok $? "the destinations were created inside the rootfs"
+
+# A destination in the container's /proc, directly or through a symlink of
+# the image, is refused: a mount over /proc/self/attr would swallow the LSM
+# label written there. The files lxcfs mounts over stay allowed.
+make_bundle "$TEST_TMP/procdest"
+ln -s /proc/self/attr "$BUNDLE/rootfs/pattr"
+cp "$BUNDLE/config.json" "$TEST_TMP/procdest.json"
+for dest in /pattr /proc/self/attr /proc/sys; do
+  cfg --arg d "$dest" '.mounts += [{"destination": $d, "type": "tmpfs", "source": "tmpfs"}]'
+  run_ctr procdest
+  assert_eq "$RUN_STATUS $(grep -c . <<<"$RUN_STDERR")" "1 1" "a tmpfs on $dest: exit 1, one line" ||
+    diag "stderr: $RUN_STDERR"
+  assert_match "$RUN_STDERR" "\`$dest\` resolves to a file of the container's /proc" \
+    "a tmpfs on $dest: the message names it"
+  cp "$TEST_TMP/procdest.json" "$BUNDLE/config.json"
+done
+assert_no_leftovers "refused /proc destinations leave nothing behind"
+cfg --arg src "$SRC" '.mounts += [{"destination": "/proc/uptime", "type": "bind",
+  "source": ($src + "/file"), "options": ["bind"]}]'
+inside 'cat /proc/self/mountinfo'
+assert_match "$RUN_STATUS $(mount_line "$RUN_STDOUT" /proc/uptime)" "^0 .* /proc/uptime " \
+  "a bind over /proc/uptime (as lxcfs does) is mounted"
 
 # 7. Propagation. The test's namespace is made shared for this part, so that
 # the container's root has something to be a slave of.
