@@ -261,10 +261,12 @@ mr_wait_foreground (pid_t pid, int master, mr_error **err)
   size_t i;
   int status = 0;
 
+  /* With a terminal, the bridge sends the signals on while it runs, but
+   * SIGWINCH: it sets the terminal's size instead. */
   sigemptyset (&mask);
   sigaddset (&mask, SIGCHLD);
-  if (master < 0)
-    for (i = 0; i < sizeof (forwarded_signals) / sizeof (forwarded_signals[0]); i++)
+  for (i = 0; i < sizeof (forwarded_signals) / sizeof (forwarded_signals[0]); i++)
+    if (master < 0 || forwarded_signals[i] != SIGWINCH)
       sigaddset (&mask, forwarded_signals[i]);
   sigprocmask (SIG_BLOCK, &mask, &old);
   sfd = signalfd (-1, &mask, SFD_CLOEXEC);
@@ -273,7 +275,7 @@ mr_wait_foreground (pid_t pid, int master, mr_error **err)
 
   if (master >= 0)
     {
-      int ret = mr_terminal_bridge (master, err);
+      int ret = mr_terminal_bridge (master, sfd, pid, err);
       if (ret < 0)
         mr_log (MODRUN_LOG_WARNING, "terminal: %s", (*err)->msg);
       mr_error_free (*err);
@@ -291,7 +293,8 @@ mr_wait_foreground (pid_t pid, int master, mr_error **err)
         return mr_fail (err, errno, "wait for the container process");
       if (read (sfd, &si, sizeof (si)) != (ssize_t)sizeof (si))
         continue;
-      if (si.ssi_signo != SIGCHLD)
+      if (si.ssi_signo != SIGCHLD
+          && !(si.ssi_signo == SIGPIPE && si.ssi_pid == (uint32_t)getpid ()))
         kill (pid, (int)si.ssi_signo);
     }
   sigprocmask (SIG_SETMASK, &old, NULL);

@@ -293,6 +293,9 @@ struct bridge
   size_t in_len, in_off;
   char out[BRIDGE_BUF]; /* master to stdout */
   size_t out_len, out_off;
+  bool stdout_gone; /* stdout is a broken pipe: output is dropped */
+  int fwd_sfd;      /* signals to send on to pid, or -1 */
+  pid_t pid;
 };
 
 static void
@@ -321,6 +324,8 @@ bridge_read_master (struct bridge *b, mr_error **err)
     }
   if (n == 0)
     return 1;
+  if (b->stdout_gone)
+    return 0;
   b->out_len = (size_t)n;
   b->out_off = 0;
   return 0;
@@ -335,6 +340,14 @@ bridge_write_stdout (struct bridge *b, mr_error **err)
     {
       if (errno == EINTR || errno == EAGAIN)
         return 0;
+      /* Whoever read our output is gone; the container runs on, its
+       * output is drained so that it never blocks on a full terminal. */
+      if (errno == EPIPE)
+        {
+          b->stdout_gone = true;
+          b->out_len = b->out_off = 0;
+          return 0;
+        }
       return mr_fail (err, errno, "terminal: write the container's output to stdout");
     }
   b->out_off += (size_t)n;
@@ -380,13 +393,28 @@ bridge_write_master (struct bridge *b, mr_error **err)
   return 0;
 }
 
+/* A signal for the container: sent on, but for SIGCHLD (the wait after
+ * the bridge sees the exit) and the SIGPIPE our own write to a broken
+ * stdout raised. */
+static void
+forward_signal (struct bridge *b)
+{
+  struct signalfd_siginfo si;
+
+  if (read (b->fwd_sfd, &si, sizeof (si)) != (ssize_t)sizeof (si))
+    return;
+  if (si.ssi_signo == SIGCHLD || (si.ssi_signo == SIGPIPE && si.ssi_pid == (uint32_t)getpid ()))
+    return;
+  kill (b->pid, (int)si.ssi_signo);
+}
+
 static int
 bridge_loop (struct bridge *b, int sigfd, mr_error **err)
 {
   for (;;)
     {
-      struct pollfd fds[4];
-      int nfds = 0, i_stdin = -1, i_master, i_stdout = -1, i_sig = -1;
+      struct pollfd fds[5];
+      int nfds = 0, i_stdin = -1, i_master, i_stdout = -1, i_sig = -1, i_fwd = -1;
       int ret;
 
       if (b->stdin_open && b->in_len == 0)
@@ -409,6 +437,11 @@ bridge_loop (struct bridge *b, int sigfd, mr_error **err)
           i_sig = nfds;
           fds[nfds++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
         }
+      if (b->fwd_sfd >= 0)
+        {
+          i_fwd = nfds;
+          fds[nfds++] = (struct pollfd){ .fd = b->fwd_sfd, .events = POLLIN };
+        }
 
       if (poll (fds, (nfds_t)nfds, -1) < 0)
         {
@@ -424,6 +457,8 @@ bridge_loop (struct bridge *b, int sigfd, mr_error **err)
           if (read (sigfd, &si, sizeof (si)) == (ssize_t)sizeof (si))
             copy_window_size (b->master);
         }
+      if (i_fwd >= 0 && (fds[i_fwd].revents & POLLIN))
+        forward_signal (b);
       if (i_stdin >= 0 && fds[i_stdin].revents)
         bridge_read_stdin (b);
       if (fds[i_master].revents & POLLOUT)
@@ -457,7 +492,7 @@ bridge_flush (struct bridge *b)
 }
 
 int
-mr_terminal_bridge (int master, mr_error **err)
+mr_terminal_bridge (int master, int fwd_sfd, pid_t pid, mr_error **err)
 {
   struct bridge *b = mr_xzalloc (sizeof (*b));
   struct termios saved, raw;
@@ -468,6 +503,8 @@ mr_terminal_bridge (int master, mr_error **err)
 
   sigemptyset (&old);
   b->master = master;
+  b->fwd_sfd = fwd_sfd;
+  b->pid = pid;
   b->stdin_open = true;
   b->stdin_tty = isatty (STDIN_FILENO) && tcgetattr (STDIN_FILENO, &saved) == 0;
 

@@ -24,7 +24,9 @@ int mr_send_fd (int sock, int fd, mr_error **err);
 int mr_recv_fd (int sock, int *fd, mr_error **err);
 /* Foreground run: puts our stdin in raw mode when it is a terminal, copies
  * stdin to MASTER and MASTER to stdout, forwards SIGWINCH sizes, until
- * MASTER hangs up. Restores the terminal. */
-int mr_terminal_bridge (int master, mr_error **err);
+ * MASTER hangs up. Restores the terminal. The signals read from the
+ * signalfd FWD_SFD (SIGCHLD aside) are sent on to PID meanwhile. Once
+ * stdout is a broken pipe, the container's output is read and dropped. */
+int mr_terminal_bridge (int master, int fwd_sfd, pid_t pid, mr_error **err);
 
 #endif

@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 51
+plan 55
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -244,5 +244,32 @@ assert_eq "$?" 0 "run with a terminal, on a terminal that is resized"
 winch=$(tr -d '\r' <"$TEST_TMP/winch.out")
 assert_match "$winch" "^size: 25 80$" "the container's terminal starts with the size of ours"
 assert_match "$winch" "^resized: 50 132$" "and follows ours when it changes (SIGWINCH)"
+
+# 8. A foreground run with a terminal passes signals on, and outlives a
+# reader of its output that went away.
+make_bundle "$B" p
+cfg '.process.terminal = true | .process.args = ["/bin/mrtest", "wait-signal", "TERM"]'
+$MODRUN run --bundle "$B" fwd </dev/null >"$TEST_TMP/fwd.out" 2>&1 &
+runpid=$!
+for _ in $(seq 100); do
+  grep -q '^waiting: SIGTERM' "$TEST_TMP/fwd.out" 2>/dev/null && break
+  sleep 0.1
+done
+kill -TERM "$runpid"
+wait "$runpid"
+assert_eq "$?" 0 "run with a terminal: SIGTERM reaches the process, whose status is run's"
+assert_match "$(tr -d '\r' <"$TEST_TMP/fwd.out")" "^signal: SIGTERM$" "the process got SIGTERM"
+assert_eq "$(ctr_status fwd)" "" "and the container is deleted"
+
+cfg '.process.args = ["/bin/sh", "-c",
+  "i=0; while [ $i -lt 2000 ]; do echo line $i; i=$((i + 1)); done; exit 7"]'
+(
+  sleep 0.3
+  timeout 30 $MODRUN run --bundle "$B" pipe </dev/null 2>"$TEST_TMP/pipe.err"
+  echo "$?" >"$TEST_TMP/pipe.status"
+) | head -c 1 >/dev/null
+wait_status pipe "" 10
+assert_eq "$(cat "$TEST_TMP/pipe.status")|$(cat "$TEST_TMP/pipe.err")" "7|" \
+  "run with a terminal, its stdout a pipe closed early: the process's status, no error"
 
 assert_no_leftovers

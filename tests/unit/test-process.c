@@ -735,7 +735,7 @@ test_bridge (void)
       dup2 (in[0], STDIN_FILENO);
       dup2 (out[1], STDOUT_FILENO);
       close (slave);
-      _exit (mr_terminal_bridge (master, &err) == 0 ? 0 : 1);
+      _exit (mr_terminal_bridge (master, -1, 0, &err) == 0 ? 0 : 1);
     }
   close (in[0]);
   close (out[1]);
