@@ -336,8 +336,10 @@ static int
 check_proc_target (struct modrun_container *c, const struct mnt_mount *m, int targetfd)
 {
   static const char *const allowed[] = {
-    "proc/cpuinfo", "proc/diskstats", "proc/meminfo",   "proc/stat",
-    "proc/swaps",   "proc/uptime",    "proc/loadavg",   "proc/slabinfo",
+    "proc/cpuinfo", "proc/diskstats",
+    "proc/meminfo", "proc/stat",
+    "proc/swaps",   "proc/uptime",
+    "proc/loadavg", "proc/slabinfo",
     "proc/net/dev", "proc/sys/kernel/ns_last_pid",
   };
   struct statfs sfs;
