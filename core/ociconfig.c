@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/personality.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -919,6 +920,48 @@ check_oci_version (const char *version, mr_error **err)
   return 0;
 }
 
+/* linux.personality, applied by the init; linux.intelRdt, which no plugin
+ * serves: refused rather than dropped. */
+static int
+parse_linux_extras (const modrun_json *tree, struct mr_config *cfg, mr_error **err)
+{
+  const modrun_json *linux_obj = modrun_json_get (tree, "linux");
+  const modrun_json *pers, *domain, *flags;
+
+  if (linux_obj == NULL || linux_obj->type != MODRUN_JSON_OBJECT)
+    return 0;
+  if (modrun_json_get (linux_obj, "intelRdt") != NULL)
+    return mr_fail (err, 0,
+                    "linux.intelRdt: Intel RDT is not supported by modrun: refusing to run "
+                    "the container without it");
+  pers = modrun_json_get (linux_obj, "personality");
+  if (pers == NULL)
+    return 0;
+  if (pers->type != MODRUN_JSON_OBJECT)
+    return mr_fail (err, 0, "linux.personality: expected object, got %s",
+                    modrun_json_type_name (pers->type));
+  domain = modrun_json_get (pers, "domain");
+  if (domain == NULL || domain->type != MODRUN_JSON_STRING)
+    return mr_fail (err, 0,
+                    "linux.personality.domain: expected string \"LINUX\" or \"LINUX32\", "
+                    "got %s",
+                    domain == NULL ? "nothing" : modrun_json_type_name (domain->type));
+  if (strcmp (domain->string, "LINUX") == 0)
+    cfg->personality = PER_LINUX;
+  else if (strcmp (domain->string, "LINUX32") == 0)
+    cfg->personality = PER_LINUX32;
+  else
+    return mr_fail (err, 0,
+                    "linux.personality.domain: expected \"LINUX\" or \"LINUX32\", got \"%s\"",
+                    domain->string);
+  flags = modrun_json_get (pers, "flags");
+  if (flags != NULL && (flags->type != MODRUN_JSON_ARRAY || flags->count > 0))
+    return mr_fail (err, 0,
+                    "linux.personality.flags: no flag is supported (the spec defines none)");
+  cfg->has_personality = 1;
+  return 0;
+}
+
 static int
 parse_config (struct mr_config *cfg, const char *bundle, mr_error **err)
 {
@@ -946,6 +989,9 @@ parse_config (struct mr_config *cfg, const char *bundle, mr_error **err)
   if (ret < 0)
     return ret;
   ret = check_annotations (tree, cfg, err);
+  if (ret < 0)
+    return ret;
+  ret = parse_linux_extras (tree, cfg, err);
   if (ret < 0)
     return ret;
   return check_hooks (tree, cfg, err);

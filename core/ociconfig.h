@@ -62,6 +62,8 @@ struct mr_config
   struct mr_process process;
   const modrun_json *annotations; /* into tree, may be NULL */
   const modrun_json *hooks;       /* into tree, may be NULL */
+  int has_personality;            /* linux.personality present */
+  unsigned long personality;      /* its domain, for personality(2) */
 };
 
 /* Reads BUNDLE/config.json (or PATH when not NULL). Errors name the file

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -301,6 +302,12 @@ child_main (struct spawn *s)
 
   if (proc->present)
     {
+      /* Before any seccomp filter, which may allow only some domains. */
+      if (s->cfg->has_personality && personality (s->cfg->personality) < 0)
+        {
+          mr_fail (&err, errno, "linux.personality: personality(0x%lx)", s->cfg->personality);
+          child_fail (s, err);
+        }
       if (mr_process_prepare (proc, s->c.id, s->opts->no_new_keyring, &err) < 0)
         child_fail (s, err);
       /* Without no_new_privs, installing a seccomp filter takes

@@ -4,7 +4,7 @@
 # nothing left behind: no state, no cgroup, no mount, no process.
 . "$(dirname "$0")/lib.sh"
 
-plan 75
+plan 87
 
 B=$TEST_TMP/bundle
 
@@ -59,6 +59,15 @@ bad_config "ociVersion not SemVer" 'ociVersion: expected a SemVer version such a
   '.ociVersion = "1.02.0"'
 bad_config "ociVersion of another major version" 'ociVersion: "2\.0\.0" is not supported' \
   '.ociVersion = "2.0.0"'
+bad_config "linux.personality of an unknown domain" \
+  'linux\.personality\.domain: expected "LINUX" or "LINUX32", got "PER_BSD"' \
+  '.linux.personality = {domain: "PER_BSD"}'
+bad_config "linux.personality with flags" 'linux\.personality\.flags: no flag is supported' \
+  '.linux.personality = {domain: "LINUX", flags: ["ADDR_NO_RANDOMIZE"]}'
+bad_config "linux.personality not an object" 'linux\.personality: expected object, got string' \
+  '.linux.personality = "LINUX32"'
+bad_config "linux.intelRdt, which modrun cannot apply" 'linux\.intelRdt: Intel RDT is not supported' \
+  '.linux.intelRdt = {closID: "x"}'
 make_bundle "$B" semver
 cfg '.ociVersion = "1.0.2-rc.1+build-5" | .process.args = ["/bin/true"]'
 run_ctr semver

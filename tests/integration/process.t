@@ -5,7 +5,7 @@
 # runtime.
 . "$(dirname "$0")/lib.sh"
 
-plan 55
+plan 57
 
 B=$TEST_TMP/bundle
 make_bundle "$B" p
@@ -271,5 +271,19 @@ cfg '.process.args = ["/bin/sh", "-c",
 wait_status pipe "" 10
 assert_eq "$(cat "$TEST_TMP/pipe.status")|$(cat "$TEST_TMP/pipe.err")" "7|" \
   "run with a terminal, its stdout a pipe closed early: the process's status, no error"
+
+# 9. linux.personality: the init runs in the domain asked, which uname -m
+# shows (an x86_64 kernel says i686 under LINUX32).
+if [ "$(uname -m)" = x86_64 ]; then
+  make_bundle "$B" pers
+  cfg '.process.args = ["/bin/uname", "-m"] | .linux.personality = {domain: "LINUX32"}'
+  run_ctr pers
+  assert_eq "$RUN_STATUS $RUN_STDOUT" "0 i686" "linux.personality LINUX32: uname -m says i686"
+  cfg '.linux.personality = {domain: "LINUX"}'
+  run_ctr pers
+  assert_eq "$RUN_STATUS $RUN_STDOUT" "0 x86_64" "linux.personality LINUX: uname -m says x86_64"
+else
+  skip "linux.personality: the test knows the names of x86_64 only" 2
+fi
 
 assert_no_leftovers
