@@ -561,6 +561,12 @@ static void __attribute__ ((noreturn)) child_main (struct exec *x)
       x->console_fd = -1;
     }
 
+  /* As for the init: the LSM label is set while the process still has
+   * every privilege, before its keyring, any filter and its credentials. */
+  if (mr_plugins_run_concern (&x->ct.plugins, &x->ct.c, MR_STAGE (child_before_exec),
+                              MODRUN_CONCERN_LSM, true, &err)
+      < 0)
+    child_fail (x, err);
   if (mr_process_prepare (proc, x->ct.st->id, (x->ct.st->options & MODRUN_OPT_NO_NEW_KEYRING) != 0,
                           &err)
       < 0)
@@ -571,8 +577,10 @@ static void __attribute__ ((noreturn)) child_main (struct exec *x)
     child_fail (x, err);
   if (mr_process_find_executable (proc, &exe, &err) < 0)
     child_fail (x, err);
-  if (mr_plugins_run_concern (&x->ct.plugins, &x->ct.c, MR_STAGE (child_before_exec),
-                              MODRUN_CONCERN_SECCOMP, false, &err)
+  if (mr_plugins_run_concerns (&x->ct.plugins, &x->ct.c, MR_STAGE (child_before_exec),
+                               ~(MR_CONCERN_BIT (MODRUN_CONCERN_LSM)
+                                 | MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP)),
+                               &err)
       < 0)
     child_fail (x, err);
   if (mr_sync_send (x->sync_fd, MR_SYNC_READY, NULL) < 0)

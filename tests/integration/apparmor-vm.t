@@ -50,7 +50,7 @@ if [ ! -d /sys/kernel/security/apparmor ]; then
 fi
 command -v apparmor_parser >/dev/null || bail_out "apparmor_parser is needed (Debian package apparmor)"
 
-plan 24
+plan 29
 
 PROFILE=modrun-test-deny-$$
 cat >"$TEST_TMP/profile" <<EOF
@@ -162,6 +162,30 @@ else
 fi
 assert_no_leftovers "the failed create left nothing behind"
 
+# 6b. exec: a process exec'd into a container with a profile runs under
+# it; --apparmor names another one.
+if [ "$RUNTIME_NAME" = modrun ]; then
+  bundle a8
+  cfg --arg p "$PROFILE" '.process.apparmorProfile = $p | .process.args = ["/bin/sleep", "60"]'
+  $MODRUN run --detach --bundle "$B" a8 </dev/null >/dev/null 2>"$TEST_TMP/err"
+  ok $? "run --detach with a profile" || diag "$(cat "$TEST_TMP/err")"
+  out=$($MODRUN exec a8 /bin/sh -c "$READS" 2>"$TEST_TMP/err")
+  assert_match "$out" "^$PROFILE \\(enforce\\)\$" "exec: the process runs under the container's profile" ||
+    diag "$(cat "$TEST_TMP/err")"
+  assert_match "$out" "^error: EACCES\$" "exec: reading /secret/file fails with EACCES"
+  sed -e "s/^profile $PROFILE /profile $PROFILE-open /" -e '/deny /d' "$TEST_TMP/profile" \
+    >"$TEST_TMP/profile-open"
+  apparmor_parser --replace --skip-cache "$TEST_TMP/profile-open" 2>"$TEST_TMP/err" ||
+    diag "apparmor_parser: $(cat "$TEST_TMP/err")"
+  out=$($MODRUN exec --apparmor "$PROFILE-open" a8 /bin/sh -c "$READS" 2>"$TEST_TMP/err")
+  assert_match "$out" "^$PROFILE-open \\(enforce\\)\$" \
+    "exec --apparmor: the process runs under the profile named" || diag "$(cat "$TEST_TMP/err")"
+  assert_eq "$(grep -c '^ok$' <<<"$out")" 2 "exec --apparmor: that profile lets both reads work"
+  apparmor_parser --remove "$TEST_TMP/profile-open" >/dev/null 2>&1
+  $MODRUN delete --force a8 >/dev/null 2>&1
+else
+  skip "exec with AppArmor: modrun's cases" 5
+fi
 # 7. features, on a host that runs AppArmor too.
 F=$($MODRUN features 2>/dev/null)
 assert_eq "$(jq -c .linux.apparmor <<<"$F")" '{"enabled":true}' "features: linux.apparmor is enabled"
