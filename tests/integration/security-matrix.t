@@ -22,7 +22,7 @@
 . "$(dirname "$0")/lib.sh"
 
 B=$TEST_TMP/bundle
-ROWS="seccomp landlock apparmor"
+ROWS=${MATRIX_ROWS:-"seccomp landlock apparmor"}
 declare -A ROW_CHANGES=([seccomp]="seccomp syscalls" [landlock]="fs" [apparmor]="lsm")
 ASPECTS="creds rlimits nnp process seccomp syscalls fs lsm"
 
