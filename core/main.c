@@ -13,6 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef MODRUN_BUILTIN_PLUGINS
+#include <ltdl.h>
+#endif
+
 #include <modrun/plugin.h>
 
 #include "json.h"
@@ -1394,6 +1398,12 @@ main (int argc, char **argv)
   int show = 0;
   int i = 1;
   int ret;
+
+#ifdef MODRUN_BUILTIN_PLUGINS
+  /* The table libtool generates for the plugins linked in; libltdl reads
+   * it at its first initialisation, so before any plugin is looked up. */
+  LTDL_SET_PRELOADED_SYMBOLS ();
+#endif
 
   ret = parse_args ("modrun", global_opts, argc, argv, &i, true, &globals, &err);
   if (ret == 0)
