@@ -20,6 +20,7 @@
 #define MR_SYNC_ERROR 'E'  /* process to runtime: followed by the message */
 #define MR_SYNC_MASTER 'T' /* process to runtime: carries the pty master */
 #define MR_SYNC_JOINED 'J' /* process to runtime: in the cgroups of join_fds */
+#define MR_SYNC_TRACE 'M'  /* process to runtime: the timings of its stages */
 
 /* The caller's fds 3 .. 3+N-1 that go to the container, gaps included. */
 struct mr_fd_pass

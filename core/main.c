@@ -25,6 +25,7 @@
 #include "plugins.h"
 #include "runtime.h"
 #include "state.h"
+#include "trace.h"
 
 #define DEFAULT_ROOT "/run/modrun"
 
@@ -1388,6 +1389,15 @@ out:
   return ret;
 }
 
+/* MODRUN_TRACE set to anything but "" or "0" asks for the trace table. */
+static bool
+trace_asked (void)
+{
+  const char *v = getenv ("MODRUN_TRACE");
+
+  return v != NULL && *v != '\0' && strcmp (v, "0") != 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1433,9 +1443,11 @@ main (int argc, char **argv)
       return 1;
     }
 
+  mr_trace_start (rt.debug || trace_asked (), i < argc ? argv[i] : NULL);
   ret = run_command (&rt, argc, argv, i, &err);
   if (fflush (stdout) != 0 && ret >= 0)
     ret = mr_fail (&err, errno, "write to stdout");
+  mr_trace_print (stderr);
   if (ret < 0)
     {
       mr_log_fatal (err);

@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "plugins.h"
+#include "trace.h"
 
 #ifndef MODRUN_PLUGINDIR
 #define MODRUN_PLUGINDIR "/usr/local/lib/modrun/plugins"
@@ -487,6 +488,7 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
            mr_error **err)
 {
   cleanup_free char *sym = entry_symbol (name);
+  uint64_t started = mr_trace_on () ? mr_trace_now () : 0;
   const struct modrun_plugin *d = NULL;
   lt_dlhandle h = NULL;
   struct stat st;
@@ -531,6 +533,8 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
   out->path = path;
   out->handle = h;
   out->by_path = by_path;
+  if (started != 0)
+    mr_trace_add (name, "load", mr_trace_now () - started);
   mr_log (MODRUN_LOG_DEBUG, "plugin \"%s\": loaded %s (%s %s, ABI %u.%u)", name, path,
           concern_name (d->concern), d->version ? d->version : "without version",
           (unsigned int)d->abi_major, (unsigned int)d->abi_minor);
@@ -553,6 +557,7 @@ load_builtin (const char *name, struct mr_plugin *out, mr_error **err)
 {
 #ifdef MODRUN_BUILTIN_PLUGINS
   cleanup_free char *sym = NULL;
+  uint64_t started = mr_trace_on () ? mr_trace_now () : 0;
   const struct modrun_plugin *d;
   lt_dladvise advise;
   lt_dlhandle h;
@@ -596,6 +601,8 @@ load_builtin (const char *name, struct mr_plugin *out, mr_error **err)
   out->name = mr_xstrdup (name);
   out->path = mr_xstrdup (BUILTIN_PATH);
   out->handle = h;
+  if (started != 0)
+    mr_trace_add (name, "load", mr_trace_now () - started);
   mr_log (MODRUN_LOG_DEBUG, "plugin \"%s\": built in (%s %s, ABI %u.%u)", name,
           concern_name (d->concern), d->version ? d->version : "without version",
           (unsigned int)d->abi_major, (unsigned int)d->abi_minor);
@@ -896,6 +903,7 @@ run_stage (struct mr_plugin *p, struct modrun_container *c, size_t offset, const
 {
   struct mr_container_core *core = c->core;
   modrun_stage_fn fn = stage_fn (p->desc, offset);
+  uint64_t started;
   int crashed = 0;
   int ret;
 
@@ -905,10 +913,13 @@ run_stage (struct mr_plugin *p, struct modrun_container *c, size_t offset, const
   core->plugin = p->name;
   core->stage = stage;
   mr_log (MODRUN_LOG_DEBUG, "%s: %s", p->name, stage);
+  started = mr_trace_on () ? mr_trace_now () : 0;
   if (stage_is_guarded (offset))
     ret = call_guarded (fn, c, &p->data, &crashed);
   else
     ret = fn (c, &p->data);
+  if (started != 0)
+    mr_trace_add (p->name, stage, mr_trace_now () - started);
   core->plugin = NULL;
   core->stage = NULL;
 
@@ -956,6 +967,18 @@ mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, s
         return ret;
     }
   return 0;
+}
+
+void
+mr_plugins_trace_defer (struct mr_plugin_set *set, size_t offset, const char *stage,
+                        uint32_t concerns)
+{
+  size_t i;
+
+  for (i = 0; mr_trace_on () && i < set->n; i++)
+    if ((MR_CONCERN_BIT (set->items[i].desc->concern) & concerns) != 0
+        && stage_fn (set->items[i].desc, offset) != NULL)
+      mr_trace_defer (set->items[i].name, stage);
 }
 
 int

@@ -29,6 +29,7 @@
 #include "process.h"
 #include "state.h"
 #include "terminal.h"
+#include "trace.h"
 
 struct spawn
 {
@@ -199,6 +200,23 @@ wait_for_start (struct spawn *s, mr_error **err)
   return 0;
 }
 
+/* Sends the parent the timings of the stages run here, so that its trace
+ * shows them; the stages that wait for start are listed untimed. */
+static void
+send_trace (struct spawn *s)
+{
+  cleanup_free char *text = NULL;
+  uint32_t after_start = MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA);
+
+  if (s->cfg->process.present && s->cfg->process.no_new_privileges)
+    after_start |= MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP);
+  mr_plugins_trace_defer (&s->plugins, MR_STAGE (child_before_exec), after_start);
+  text = mr_trace_child_text ();
+  if (text == NULL)
+    return;
+  mr_sync_send (s->sync_fd, MR_SYNC_TRACE, text);
+}
+
 /* Waits for the parent's go; it carries the state JSON when the init has
  * hooks of its own to run. */
 static int
@@ -331,6 +349,8 @@ child_main (struct spawn *s)
       < 0)
     child_fail (s, err);
 
+  if (mr_trace_on ())
+    send_trace (s);
   if (mr_sync_send (s->sync_fd, MR_SYNC_READY, NULL) < 0)
     _exit (1);
   close (s->sync_fd);
@@ -512,6 +532,9 @@ wait_child_ready (struct spawn *s, mr_error **err)
           return 0;
         case MR_SYNC_ERROR:
           return mr_fail (err, 0, "%s", msg);
+        case MR_SYNC_TRACE:
+          mr_trace_merge_child_text (msg);
+          break;
         case MR_SYNC_MASTER:
           if (s->master_fd >= 0)
             close (s->master_fd);
