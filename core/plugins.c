@@ -586,8 +586,7 @@ load_builtin (const char *name, struct mr_plugin *out, mr_error **err)
   sym = entry_symbol (name);
   d = lt_dlsym (h, sym);
   if (d == NULL)
-    ret = fail_as (err, ENOEXEC, "plugin \"%s\" (%s): no entry symbol %s", name, BUILTIN_PATH,
-                   sym);
+    ret = fail_as (err, ENOEXEC, "plugin \"%s\" (%s): no entry symbol %s", name, BUILTIN_PATH, sym);
   else
     ret = check_desc (name, BUILTIN_PATH, sym, d, err);
   if (ret < 0)
@@ -1808,8 +1807,7 @@ row_seen (const modrun_json *rows, const char *name)
  * else the file PATH. A row whose name an earlier row has is shadowed by it:
  * never used. */
 static void
-describe (modrun_json *rows, const char *name, const char *path,
-          const struct mr_plugin_set *chosen)
+describe (modrun_json *rows, const char *name, const char *path, const struct mr_plugin_set *chosen)
 {
   cleanup_error mr_error *perr = NULL;
   bool shadowed = row_seen (rows, name);

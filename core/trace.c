@@ -34,7 +34,7 @@ mr_trace_now (void)
   struct timespec ts;
 
   clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
 void
@@ -194,8 +194,8 @@ mr_trace_print (FILE *f)
     width[4] = strlen (command_ms);
 
   fprintf (f, "modrun: trace of %s, per plugin and stage\n", trace.command);
-  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int) width[0], heads[0], (int) width[1], heads[1],
-           (int) width[2], heads[2], (int) width[3], heads[3], (int) width[4], heads[4]);
+  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], heads[0], (int)width[1], heads[1],
+           (int)width[2], heads[2], (int)width[3], heads[3], (int)width[4], heads[4]);
   for (i = 0; i < trace.n; i++)
     {
       const struct trace_row *r = &trace.rows[i];
@@ -203,19 +203,19 @@ mr_trace_print (FILE *f)
       if (r->deferred && r->calls == 0)
         {
           fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s  runs in the init after start: not timed\n",
-                   (int) width[0], r->stage, (int) width[1], r->plugin, (int) width[2], "init",
-                   (int) width[3], "-", (int) width[4], "-");
+                   (int)width[0], r->stage, (int)width[1], r->plugin, (int)width[2], "init",
+                   (int)width[3], "-", (int)width[4], "-");
           continue;
         }
       snprintf (calls, sizeof (calls), "%u", r->calls);
       format_ms (ms, sizeof (ms), r->ns);
-      fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int) width[0], r->stage, (int) width[1],
-               r->plugin, (int) width[2], r->in_init ? "init" : "runtime", (int) width[3], calls,
-               (int) width[4], ms);
+      fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], r->stage, (int)width[1], r->plugin,
+               (int)width[2], r->in_init ? "init" : "runtime", (int)width[3], calls, (int)width[4],
+               ms);
     }
-  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int) width[0], "(plugins)", (int) width[1], "",
-           (int) width[2], "", (int) width[3], all_calls, (int) width[4], all_ms);
-  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int) width[0], label, (int) width[1], "",
-           (int) width[2], "", (int) width[3], "", (int) width[4], command_ms);
+  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], "(plugins)", (int)width[1], "",
+           (int)width[2], "", (int)width[3], all_calls, (int)width[4], all_ms);
+  fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], label, (int)width[1], "",
+           (int)width[2], "", (int)width[3], "", (int)width[4], command_ms);
   fflush (f);
 }
