@@ -7,7 +7,7 @@
 
 [ "$RUNTIME_NAME" = modrun ] || skip_all "built-in plugins are modrun's"
 
-plan 19
+plan 20
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -15,7 +15,7 @@ EMPTY=$TEST_TMP/no-plugins
 mkdir -p "$EMPTY"
 ERR=$TEST_TMP/err
 TREE=$TOP_BUILDDIR/plugins
-IN_TREE="namespaces mounts cgroups-v1 cgroups-v2 seccomp"
+IN_TREE="namespaces mounts cgroups-v1 cgroups-v2 seccomp landlock"
 
 rt ()
 {
@@ -41,7 +41,7 @@ if ! grep -q '^#define MODRUN_BUILTIN_PLUGINS 1' "$TOP_BUILDDIR/config.h"; then
   assert_match "$RUN_STDERR" "plugin \"namespaces\": not found in $EMPTY\$" \
     "the error names the first plugin missing and the path searched"
   assert_no_leftovers
-  skip "not a built-in build (configure --enable-builtin-plugins)" 15
+  skip "not a built-in build (configure --enable-builtin-plugins)" 16
   exit 0
 fi
 

@@ -6,7 +6,7 @@
 
 [ "$RUNTIME_NAME" = modrun ] || skip_all "the trace table is modrun's"
 
-plan 23
+plan 24
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -87,9 +87,21 @@ MODRUN_TRACE=1 rt start c3
 assert_eq "$RT_STATUS" 0 "a traced start exits 0" || diag "$RT_ERR"
 assert_match "$RT_ERR" '^\(start\) +[0-9]+\.[0-9]{3}$' "start has its table"
 cfg ".linux.cgroupsPath = \"$CG_PARENT/c4\""
+# Landlock, an extra plugin, also restricts the process after start.
+LANDLOCK=
+if $MODRUN features | jq -e '.annotations["run.modrun.landlock"]' >/dev/null 2>&1; then
+  LANDLOCK=yes
+  cfg '.annotations["run.modrun.landlock"] = "{\"read_only\": [\"/\"]}"'
+fi
 MODRUN_TRACE=1 rt --log "$TEST_TMP/log" create --bundle "$B" c4
 assert_match "$RT_ERR" '^child_before_exec +seccomp +init +- +- +runs in the init after start: not timed$' \
   "create lists the seccomp stage that runs after start, untimed"
+if [ -n "$LANDLOCK" ]; then
+  assert_match "$RT_ERR" '^child_before_exec +landlock +init +- +- +runs in the init after start: not timed$' \
+    "and landlock's" || diag "$RT_ERR"
+else
+  skip "the landlock plugin is not usable here"
+fi
 rt delete --force c3
 rt delete --force c4
 
