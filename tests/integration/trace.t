@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ "$RUNTIME_NAME" = modrun ] || skip_all "the trace table is modrun's"
+unset MODRUN_TRACE
 
 plan 24
 
