@@ -200,23 +200,6 @@ wait_for_start (struct spawn *s, mr_error **err)
   return 0;
 }
 
-/* Sends the parent the timings of the stages run here, so that its trace
- * shows them; the stages that wait for start are listed untimed. */
-static void
-send_trace (struct spawn *s)
-{
-  cleanup_free char *text = NULL;
-  uint32_t after_start = MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA);
-
-  if (s->cfg->process.present && s->cfg->process.no_new_privileges)
-    after_start |= MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP);
-  mr_plugins_trace_defer (&s->plugins, MR_STAGE (child_before_exec), after_start);
-  text = mr_trace_child_text ();
-  if (text == NULL)
-    return;
-  mr_sync_send (s->sync_fd, MR_SYNC_TRACE, text);
-}
-
 /* Waits for the parent's go; it carries the state JSON when the init has
  * hooks of its own to run. */
 static int
@@ -349,8 +332,13 @@ child_main (struct spawn *s)
       < 0)
     child_fail (s, err);
 
-  if (mr_trace_on ())
-    send_trace (s);
+  /* Extra plugins (sandboxes) and, with no_new_privs, seccomp come after
+   * start. */
+  mr_sync_send_trace (s->sync_fd, &s->plugins,
+                      MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA)
+                          | (proc->present && proc->no_new_privileges
+                                 ? MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP)
+                                 : 0));
   if (mr_sync_send (s->sync_fd, MR_SYNC_READY, NULL) < 0)
     _exit (1);
   close (s->sync_fd);

@@ -13,8 +13,8 @@ struct trace_row
 {
   char *stage;
   char *plugin;
-  bool in_init;  /* ran in the container's init, not in the runtime */
-  bool deferred; /* runs after the command's end: not timed */
+  bool in_container; /* ran in the container's init or exec'd process */
+  bool deferred;     /* runs after the command's end: not timed */
   unsigned int calls;
   uint64_t ns;
 };
@@ -55,7 +55,7 @@ mr_trace_on (void)
 }
 
 static struct trace_row *
-row_for (const char *plugin, const char *stage, bool in_init)
+row_for (const char *plugin, const char *stage, bool in_container)
 {
   struct trace_row *r;
   size_t i;
@@ -63,7 +63,8 @@ row_for (const char *plugin, const char *stage, bool in_init)
   for (i = 0; i < trace.n; i++)
     {
       r = &trace.rows[i];
-      if (r->in_init == in_init && strcmp (r->stage, stage) == 0 && strcmp (r->plugin, plugin) == 0)
+      if (r->in_container == in_container && strcmp (r->stage, stage) == 0
+          && strcmp (r->plugin, plugin) == 0)
         return r;
     }
   trace.rows = mr_xrealloc (trace.rows, (trace.n + 1) * sizeof (*trace.rows));
@@ -71,11 +72,12 @@ row_for (const char *plugin, const char *stage, bool in_init)
   memset (r, 0, sizeof (*r));
   r->stage = mr_xstrdup (stage);
   r->plugin = mr_xstrdup (plugin);
-  r->in_init = in_init;
+  r->in_container = in_container;
   return r;
 }
 
-/* Child stages run in the init only: that is where they are recorded. */
+/* Child stages run in the container's process only: that is where they
+ * are recorded. */
 static bool
 is_child_stage (const char *stage)
 {
@@ -112,7 +114,7 @@ mr_trace_child_text (void)
       const struct trace_row *r = &trace.rows[i];
       char *more;
 
-      if (!r->in_init)
+      if (!r->in_container)
         continue;
       more = mr_xasprintf ("%s%s %s %u %" PRIu64 " %d\n", text ? text : "", r->stage, r->plugin,
                            r->calls, r->ns, r->deferred ? 1 : 0);
@@ -168,6 +170,7 @@ mr_trace_print (FILE *f)
     return;
   for (k = 0; k < 5; k++)
     width[k] = strlen (heads[k]);
+  width[2] = strlen ("container");
   for (i = 0; i < trace.n; i++)
     {
       const struct trace_row *r = &trace.rows[i];
@@ -202,16 +205,18 @@ mr_trace_print (FILE *f)
 
       if (r->deferred && r->calls == 0)
         {
-          fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s  runs in the init after start: not timed\n",
-                   (int)width[0], r->stage, (int)width[1], r->plugin, (int)width[2], "init",
-                   (int)width[3], "-", (int)width[4], "-");
+          fprintf (
+              f,
+              "%-*s  %-*s  %-*s  %*s  %*s  not timed: runs right before exec, once the runtime stopped waiting\n",
+              (int)width[0], r->stage, (int)width[1], r->plugin, (int)width[2], "container",
+              (int)width[3], "-", (int)width[4], "-");
           continue;
         }
       snprintf (calls, sizeof (calls), "%u", r->calls);
       format_ms (ms, sizeof (ms), r->ns);
       fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], r->stage, (int)width[1], r->plugin,
-               (int)width[2], r->in_init ? "init" : "runtime", (int)width[3], calls, (int)width[4],
-               ms);
+               (int)width[2], r->in_container ? "container" : "runtime", (int)width[3], calls,
+               (int)width[4], ms);
     }
   fprintf (f, "%-*s  %-*s  %-*s  %*s  %*s\n", (int)width[0], "(plugins)", (int)width[1], "",
            (int)width[2], "", (int)width[3], all_calls, (int)width[4], all_ms);

@@ -17,11 +17,13 @@ uint64_t mr_trace_now (void);
 
 /* One call of STAGE of PLUGIN that took NS nanoseconds, in the runtime. */
 void mr_trace_add (const char *plugin, const char *stage, uint64_t ns);
-/* Notes that STAGE of PLUGIN runs in the container's init after the end of
- * the command's view (after start): it is listed, but not timed. */
+/* Notes that STAGE of PLUGIN runs in the container's process after the
+ * runtime stopped waiting for it (right before exec): it is listed, but not
+ * timed. */
 void mr_trace_defer (const char *plugin, const char *stage);
 
-/* In the init: the records of the stages it ran itself (child_*), as text
+/* In the container's process (the init, or the process exec starts): the
+ * records of the stages it ran itself (child_*), as text
  * for the sync socket, or NULL when there are none. The parent merges that
  * text into its own trace. */
 char *mr_trace_child_text (void);

@@ -1,13 +1,14 @@
 #!/bin/bash
 # trace: MODRUN_TRACE=1 (or --debug) ends a command with a table, on
 # stderr, of the time each plugin spent loading, probing and in each stage,
-# those the container's init ran included; without it stderr stays clean.
+# those the container's init or exec'd process ran included; without it
+# stderr stays clean.
 . "$(dirname "$0")/lib.sh"
 
 [ "$RUNTIME_NAME" = modrun ] || skip_all "the trace table is modrun's"
 unset MODRUN_TRACE
 
-plan 24
+plan 28
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -65,18 +66,18 @@ assert_match "$RUN_STDERR" "$(row prepare "$CG" runtime)" "prepare of the cgroup
 assert_match "$RUN_STDERR" "$(row prepare seccomp runtime)" "prepare of seccomp (its filter built)"
 assert_match "$RUN_STDERR" "$(row parent_after_clone "$CG" runtime)" \
   "parent_after_clone of the cgroups plugin"
-assert_match "$RUN_STDERR" "$(row child_rootfs mounts init)" "child_rootfs of mounts, in the init"
-assert_match "$RUN_STDERR" "$(row child_rootfs namespaces init)" \
+assert_match "$RUN_STDERR" "$(row child_rootfs mounts container)" "child_rootfs of mounts, in the init"
+assert_match "$RUN_STDERR" "$(row child_rootfs namespaces container)" \
   "child_rootfs of namespaces, in the init"
-assert_match "$RUN_STDERR" "$(row child_after_pivot mounts init)" \
+assert_match "$RUN_STDERR" "$(row child_after_pivot mounts container)" \
   "child_after_pivot of mounts, in the init"
-assert_match "$RUN_STDERR" "$(row child_before_exec seccomp init)" \
+assert_match "$RUN_STDERR" "$(row child_before_exec seccomp container)" \
   "child_before_exec of seccomp, timed in the init before start"
 assert_match "$RUN_STDERR" "$(row destroy "$CG" runtime)" "destroy of the cgroups plugin, when run deletes"
 assert_match "$RUN_STDERR" "^\\(plugins\\) +[0-9]+ +$MS\$" "the plugins' total"
 assert_match "$RUN_STDERR" "^\\(run\\) +$MS\$" "the whole command's time"
-ROWS=$(grep -E '^[a-z_]+ +[^ ]+ +(runtime|init) ' <<<"$RUN_STDERR")
-assert_eq "$(grep -Evc " (runtime|init) +[0-9]+ +$MS\$" <<<"$ROWS")" 0 \
+ROWS=$(grep -E '^[a-z_]+ +[^ ]+ +(runtime|container) ' <<<"$RUN_STDERR")
+assert_eq "$(grep -Evc " (runtime|container) +[0-9]+ +$MS\$" <<<"$ROWS")" 0 \
   "every row of the table has its calls and time" || diag "$ROWS"
 
 # 3. With noNewPrivileges, seccomp loads its filter after start, in the
@@ -95,10 +96,10 @@ if $MODRUN features | jq -e '.annotations["run.modrun.landlock"]' >/dev/null 2>&
   cfg '.annotations["run.modrun.landlock"] = "{\"read_only\": [\"/\"]}"'
 fi
 MODRUN_TRACE=1 rt --log "$TEST_TMP/log" create --bundle "$B" c4
-assert_match "$RT_ERR" '^child_before_exec +seccomp +init +- +- +runs in the init after start: not timed$' \
+assert_match "$RT_ERR" '^child_before_exec +seccomp +container +- +- +not timed: runs right before exec, once the runtime stopped waiting$' \
   "create lists the seccomp stage that runs after start, untimed"
 if [ -n "$LANDLOCK" ]; then
-  assert_match "$RT_ERR" '^child_before_exec +landlock +init +- +- +runs in the init after start: not timed$' \
+  assert_match "$RT_ERR" '^child_before_exec +landlock +container +- +- +not timed: runs right before exec, once the runtime stopped waiting$' \
     "and landlock's" || diag "$RT_ERR"
 else
   skip "the landlock plugin is not usable here"
@@ -106,7 +107,23 @@ fi
 rt delete --force c3
 rt delete --force c4
 
-# 4. --debug prints it too.
+# 4. exec: what the new process runs in the container comes back too.
+cfg ".linux.cgroupsPath = \"$CG_PARENT/c5\" | .process.args = [\"/bin/sleep\", \"60\"]"
+rt run -d --bundle "$B" c5
+MODRUN_TRACE=1 rt exec c5 /bin/true
+assert_eq "$RT_STATUS" 0 "a traced exec exits 0" || diag "$RT_ERR"
+assert_match "$RT_ERR" '^\(exec\) +[0-9]+\.[0-9]{3}$' "exec has its table"
+if [ -n "$LANDLOCK" ]; then
+  assert_match "$RT_ERR" "$(row child_before_exec landlock container)" \
+    "exec: landlock's stage in the new process, timed"
+else
+  skip "the landlock plugin is not usable here"
+fi
+assert_match "$RT_ERR" '^child_before_exec +seccomp +container +- +- +not timed: runs right before exec, once the runtime stopped waiting$' \
+  "exec: seccomp's stage after ready (no_new_privs), listed untimed"
+rt delete --force c5
+
+# 5. --debug prints it too.
 rt --debug delete c3
 assert_match "$RT_ERR" '^\(delete\) +[0-9]+\.[0-9]{3}$' "--debug: the table, even for a failed delete"
 
