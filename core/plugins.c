@@ -1423,7 +1423,7 @@ set_has (const struct mr_plugin_set *set, const char *name)
 
 static int refuse_unserved_lsm (const modrun_json *config, const struct mr_plugin *lsm,
                                 mr_error **err);
-static bool set_uses (const struct mr_plugin_set *set, const char *path);
+static bool set_uses (const struct mr_plugin_set *set, const char *name, const char *path);
 
 /* The LSM plugin by default: of lsm_defaults whose field the config sets,
  * the first that loads and passes its probe. */
@@ -1732,7 +1732,7 @@ mr_plugins_select_lsm (const char *selection, struct mr_plugin_set *set, mr_erro
           continue;
         }
       p = mr_plugins_find (&one, MODRUN_CONCERN_LSM);
-      if (p != NULL && !set_uses (set, p->path))
+      if (p != NULL && !set_uses (set, p->name, p->path))
         set_append (set, p);
       mr_plugins_unload (&one);
     }
