@@ -25,6 +25,7 @@
 #include "plugins.h"
 #include "process.h"
 #include "terminal.h"
+#include "trace.h"
 
 #ifndef CLONE_NEWTIME
 #define CLONE_NEWTIME 0x00000080
@@ -583,6 +584,8 @@ static void __attribute__ ((noreturn)) child_main (struct exec *x)
                                &err)
       < 0)
     child_fail (x, err);
+  mr_sync_send_trace (x->sync_fd, &x->ct.plugins,
+                      proc->no_new_privileges ? MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP) : 0);
   if (mr_sync_send (x->sync_fd, MR_SYNC_READY, NULL) < 0)
     _exit (1);
 
@@ -638,6 +641,11 @@ wait_ready (struct exec *x, mr_error **err)
         }
       if (tag == MR_SYNC_READY)
         return 0;
+      if (tag == MR_SYNC_TRACE)
+        {
+          mr_trace_merge_child_text (msg);
+          continue;
+        }
       if (tag == MR_SYNC_ERROR)
         {
           while (waitpid (x->pid, NULL, 0) < 0 && errno == EINTR)

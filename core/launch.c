@@ -18,8 +18,10 @@
 
 #include "launch.h"
 #include "log.h"
+#include "plugins.h"
 #include "process.h"
 #include "terminal.h"
+#include "trace.h"
 
 int
 mr_listen_fds (void)
@@ -190,6 +192,19 @@ mr_sync_send (int sock, char tag, const char *text)
   if (len > 0)
     memcpy (buf + 1, text, len);
   return send (sock, buf, len + 1, MSG_NOSIGNAL) < 0 ? -errno : 0;
+}
+
+void
+mr_sync_send_trace (int sock, struct mr_plugin_set *set, uint32_t later)
+{
+  cleanup_free char *text = NULL;
+
+  if (!mr_trace_on ())
+    return;
+  mr_plugins_trace_defer (set, MR_STAGE (child_before_exec), later);
+  text = mr_trace_child_text ();
+  if (text != NULL)
+    mr_sync_send (sock, MR_SYNC_TRACE, text);
 }
 
 int

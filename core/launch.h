@@ -11,6 +11,8 @@
 #include "ociconfig.h"
 #include "utils.h"
 
+struct mr_plugin_set;
+
 #define MR_MAX_PASSED_FDS 4096
 
 /* Sync messages between the runtime and the process it starts, on a
@@ -20,6 +22,7 @@
 #define MR_SYNC_ERROR 'E'  /* process to runtime: followed by the message */
 #define MR_SYNC_MASTER 'T' /* process to runtime: carries the pty master */
 #define MR_SYNC_JOINED 'J' /* process to runtime: in the cgroups of join_fds */
+#define MR_SYNC_TRACE 'M'  /* process to runtime: the timings of its stages */
 
 /* The caller's fds 3 .. 3+N-1 that go to the container, gaps included. */
 struct mr_fd_pass
@@ -59,6 +62,11 @@ int mr_reexec_sealed (mr_error **err);
 int mr_sync_recv (int sock, char *tag, char *msg, size_t msglen, int *fd);
 /* Sends TAG followed by TEXT (may be NULL). */
 int mr_sync_send (int sock, char tag, const char *text);
+/* In the container's process of a traced command, before it reports ready:
+ * sends the runtime the timings of the stages it ran (MR_SYNC_TRACE), with
+ * the child_before_exec stages of the concerns in LATER (MR_CONCERN_BIT
+ * values), which run once the runtime stopped waiting, listed untimed. */
+void mr_sync_send_trace (int sock, struct mr_plugin_set *set, uint32_t later);
 
 /* Writes PID to PATH, atomically. */
 int mr_write_pid_file (const char *path, pid_t pid, mr_error **err);

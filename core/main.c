@@ -13,6 +13,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#ifdef MODRUN_BUILTIN_PLUGINS
+#include <ltdl.h>
+#endif
+
 #include <modrun/plugin.h>
 
 #include "json.h"
@@ -21,6 +25,7 @@
 #include "plugins.h"
 #include "runtime.h"
 #include "state.h"
+#include "trace.h"
 
 #define DEFAULT_ROOT "/run/modrun"
 
@@ -282,7 +287,8 @@ static const char global_usage[]
       "  --root DIR            state directory (default: " DEFAULT_ROOT ")\n"
       "  --log FILE            append log records to FILE\n"
       "  --log-format FORMAT   format of the records: text (default) or json\n"
-      "  --debug               log debug records too\n"
+      "  --debug               log debug records too, and end with the table of the\n"
+      "                        time each plugin spent in each stage (as MODRUN_TRACE=1)\n"
       "  --systemd-cgroup      let systemd manage the container's cgroup\n"
       "  --plugins LIST        plugins to use, e.g. cgroups=cgroups-v1 (overrides\n"
       "                        MODRUN_PLUGINS and the configuration file)\n"
@@ -1384,6 +1390,15 @@ out:
   return ret;
 }
 
+/* MODRUN_TRACE set to anything but "" or "0" asks for the trace table. */
+static bool
+trace_asked (void)
+{
+  const char *v = getenv ("MODRUN_TRACE");
+
+  return v != NULL && *v != '\0' && strcmp (v, "0") != 0;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1394,6 +1409,12 @@ main (int argc, char **argv)
   int show = 0;
   int i = 1;
   int ret;
+
+#ifdef MODRUN_BUILTIN_PLUGINS
+  /* The table libtool generates for the plugins linked in; libltdl reads
+   * it at its first initialisation, so before any plugin is looked up. */
+  LTDL_SET_PRELOADED_SYMBOLS ();
+#endif
 
   ret = parse_args ("modrun", global_opts, argc, argv, &i, true, &globals, &err);
   if (ret == 0)
@@ -1423,9 +1444,11 @@ main (int argc, char **argv)
       return 1;
     }
 
+  mr_trace_start (rt.debug || trace_asked (), i < argc ? argv[i] : NULL);
   ret = run_command (&rt, argc, argv, i, &err);
   if (fflush (stdout) != 0 && ret >= 0)
     ret = mr_fail (&err, errno, "write to stdout");
+  mr_trace_print (stderr);
   if (ret < 0)
     {
       mr_log_fatal (err);

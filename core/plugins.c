@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "plugins.h"
+#include "trace.h"
 
 #ifndef MODRUN_PLUGINDIR
 #define MODRUN_PLUGINDIR "/usr/local/lib/modrun/plugins"
@@ -487,6 +488,7 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
            mr_error **err)
 {
   cleanup_free char *sym = entry_symbol (name);
+  uint64_t started = mr_trace_on () ? mr_trace_now () : 0;
   const struct modrun_plugin *d = NULL;
   lt_dlhandle h = NULL;
   struct stat st;
@@ -531,14 +533,98 @@ load_file (const char *name, char *path, int fd, bool by_path, struct mr_plugin 
   out->path = path;
   out->handle = h;
   out->by_path = by_path;
+  if (started != 0)
+    mr_trace_add (name, "load", mr_trace_now () - started);
   mr_log (MODRUN_LOG_DEBUG, "plugin \"%s\": loaded %s (%s %s, ABI %u.%u)", name, path,
           concern_name (d->concern), d->version ? d->version : "without version",
           (unsigned int)d->abi_major, (unsigned int)d->abi_minor);
   return 0;
 }
 
+/* Built-in plugins. */
+
+/* The plugin path shown for a plugin linked into the binary. */
+#define BUILTIN_PATH "built-in"
+
+/* Loads plugin NAME from the modules preloaded into this program, when it
+ * is one: returns 1 then, 0 when it is not (the caller looks in the plugin
+ * path), or a negative value for a built-in that fails its checks. Only
+ * names configure linked in are asked for: libltdl knows a preloaded
+ * module by a canonical form of its name, which other names could share.
+ * A program without the preloaded table (the unit tests) has none. */
+static int
+load_builtin (const char *name, struct mr_plugin *out, mr_error **err)
+{
+#ifdef MODRUN_BUILTIN_PLUGINS
+  cleanup_free char *sym = NULL;
+  uint64_t started = mr_trace_on () ? mr_trace_now () : 0;
+  const struct modrun_plugin *d;
+  lt_dladvise advise;
+  lt_dlhandle h;
+  int ret;
+
+  memset (out, 0, sizeof (*out));
+  if (!list_has (MODRUN_BUILTIN_PLUGIN_NAMES, name))
+    return 0;
+  if (lt_dlinit () != 0)
+    return fail_as (err, ENOMEM, "plugin \"%s\": libltdl: %s", name, lt_dlerror ());
+  if (lt_dladvise_init (&advise) != 0)
+    {
+      ret = fail_as (err, ENOMEM, "plugin \"%s\": libltdl: %s", name, lt_dlerror ());
+      lt_dlexit ();
+      return ret;
+    }
+  lt_dladvise_preload (&advise);
+  h = lt_dlopenadvise (name, advise);
+  lt_dladvise_destroy (&advise);
+  if (h == NULL)
+    {
+      lt_dlexit ();
+      return 0;
+    }
+
+  sym = entry_symbol (name);
+  d = lt_dlsym (h, sym);
+  if (d == NULL)
+    ret = fail_as (err, ENOEXEC, "plugin \"%s\" (%s): no entry symbol %s", name, BUILTIN_PATH, sym);
+  else
+    ret = check_desc (name, BUILTIN_PATH, sym, d, err);
+  if (ret < 0)
+    {
+      lt_dlclose (h);
+      lt_dlexit ();
+      return ret;
+    }
+
+  out->desc = d;
+  out->name = mr_xstrdup (name);
+  out->path = mr_xstrdup (BUILTIN_PATH);
+  out->handle = h;
+  if (started != 0)
+    mr_trace_add (name, "load", mr_trace_now () - started);
+  mr_log (MODRUN_LOG_DEBUG, "plugin \"%s\": built in (%s %s, ABI %u.%u)", name,
+          concern_name (d->concern), d->version ? d->version : "without version",
+          (unsigned int)d->abi_major, (unsigned int)d->abi_minor);
+  return 1;
+#else
+  memset (out, 0, sizeof (*out));
+  return 0;
+#endif
+}
+
+/* The names of the plugins linked into the binary, blank-separated. */
+static const char *
+builtin_names (void)
+{
+#ifdef MODRUN_BUILTIN_PLUGINS
+  return MODRUN_BUILTIN_PLUGIN_NAMES;
+#else
+  return "";
+#endif
+}
+
 /* Loads ARG, a name looked up in SEARCH (computed on demand when NULL) or
- * a path. */
+ * a path. A built-in plugin wins over a file of the same name. */
 static int
 load_one (const char *arg, const char *search, struct mr_plugin *out, mr_error **err)
 {
@@ -577,6 +663,9 @@ load_one (const char *arg, const char *search, struct mr_plugin *out, mr_error *
   if (!valid_name (arg))
     return fail_as (err, EINVAL,
                     "plugin \"%s\": not a valid plugin name (letters, digits, '-', '_', '.')", arg);
+  ret = load_builtin (arg, out, err);
+  if (ret != 0)
+    return ret < 0 ? ret : 0;
   if (search == NULL)
     {
       ret = search_path_now (&own_search, err);
@@ -813,6 +902,7 @@ run_stage (struct mr_plugin *p, struct modrun_container *c, size_t offset, const
 {
   struct mr_container_core *core = c->core;
   modrun_stage_fn fn = stage_fn (p->desc, offset);
+  uint64_t started;
   int crashed = 0;
   int ret;
 
@@ -822,10 +912,13 @@ run_stage (struct mr_plugin *p, struct modrun_container *c, size_t offset, const
   core->plugin = p->name;
   core->stage = stage;
   mr_log (MODRUN_LOG_DEBUG, "%s: %s", p->name, stage);
+  started = mr_trace_on () ? mr_trace_now () : 0;
   if (stage_is_guarded (offset))
     ret = call_guarded (fn, c, &p->data, &crashed);
   else
     ret = fn (c, &p->data);
+  if (started != 0)
+    mr_trace_add (p->name, stage, mr_trace_now () - started);
   core->plugin = NULL;
   core->stage = NULL;
 
@@ -873,6 +966,18 @@ mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *c, s
         return ret;
     }
   return 0;
+}
+
+void
+mr_plugins_trace_defer (struct mr_plugin_set *set, size_t offset, const char *stage,
+                        uint32_t concerns)
+{
+  size_t i;
+
+  for (i = 0; mr_trace_on () && i < set->n; i++)
+    if ((MR_CONCERN_BIT (set->items[i].desc->concern) & concerns) != 0
+        && stage_fn (set->items[i].desc, offset) != NULL)
+      mr_trace_defer (set->items[i].name, stage);
 }
 
 int
@@ -1190,15 +1295,21 @@ choose_cgroups (struct selecting *s, struct mr_plugin *out, mr_error **err)
                     *removed ? ", " : "", name);
           continue;
         }
-      fd = find_file (name, s->search, &path, &cerr);
-      if (fd == -ENOENT)
+      ret = load_builtin (name, out, &cerr);
+      if (ret == 0)
         {
-          snprintf (missing + strlen (missing), sizeof (missing) - strlen (missing), "%s%s",
-                    *missing ? ", " : "", name);
-          continue;
+          fd = find_file (name, s->search, &path, &cerr);
+          if (fd == -ENOENT)
+            {
+              snprintf (missing + strlen (missing), sizeof (missing) - strlen (missing), "%s%s",
+                        *missing ? ", " : "", name);
+              continue;
+            }
+          ret = fd < 0 ? fd : load_file (name, path, fd, false, out, &cerr);
         }
+      else if (ret > 0)
+        ret = 0;
       found = true;
-      ret = fd < 0 ? fd : load_file (name, path, fd, false, out, &cerr);
       if (ret == 0 && out->desc->concern != MODRUN_CONCERN_CGROUPS)
         {
           ret = fail_as (&cerr, EINVAL, "plugin \"%s\" (%s) serves concern %s, not cgroups", name,
@@ -1312,7 +1423,7 @@ set_has (const struct mr_plugin_set *set, const char *name)
 
 static int refuse_unserved_lsm (const modrun_json *config, const struct mr_plugin *lsm,
                                 mr_error **err);
-static bool set_uses (const struct mr_plugin_set *set, const char *path);
+static bool set_uses (const struct mr_plugin_set *set, const char *name, const char *path);
 
 /* The LSM plugin by default: of lsm_defaults whose field the config sets,
  * the first that loads and passes its probe. */
@@ -1621,7 +1732,7 @@ mr_plugins_select_lsm (const char *selection, struct mr_plugin_set *set, mr_erro
           continue;
         }
       p = mr_plugins_find (&one, MODRUN_CONCERN_LSM);
-      if (p != NULL && !set_uses (set, p->path))
+      if (p != NULL && !set_uses (set, p->name, p->path))
         set_append (set, p);
       mr_plugins_unload (&one);
     }
@@ -1665,13 +1776,14 @@ list_dir (const char *dir, char ***out)
   return n;
 }
 
+/* Whether SET holds plugin NAME loaded from PATH (a file, or BUILTIN_PATH). */
 static bool
-set_uses (const struct mr_plugin_set *set, const char *path)
+set_uses (const struct mr_plugin_set *set, const char *name, const char *path)
 {
   size_t i;
 
   for (i = 0; i < set->n; i++)
-    if (strcmp (set->items[i].path, path) == 0)
+    if (strcmp (set->items[i].path, path) == 0 && strcmp (set->items[i].name, name) == 0)
       return true;
   return false;
 }
@@ -1691,22 +1803,32 @@ row_seen (const modrun_json *rows, const char *name)
   return false;
 }
 
-/* Adds the row of plugin file PATH to ROWS. */
+/* Adds to ROWS the row of plugin NAME: the built-in one when PATH is NULL,
+ * else the file PATH. A row whose name an earlier row has is shadowed by it:
+ * never used. */
 static void
-describe_file (modrun_json *rows, const char *path, const struct mr_plugin_set *chosen)
+describe (modrun_json *rows, const char *name, const char *path, const struct mr_plugin_set *chosen)
 {
-  cleanup_free char *name = name_of_arg (path);
   cleanup_error mr_error *perr = NULL;
   bool shadowed = row_seen (rows, name);
   struct mr_plugin p;
   modrun_json *row;
   char abi[32];
+  int ret;
 
+  if (path != NULL)
+    ret = load_one (path, NULL, &p, &perr) < 0 ? -1 : 1;
+  else
+    ret = load_builtin (name, &p, &perr);
+  if (ret == 0)
+    return;
+  if (path == NULL)
+    path = BUILTIN_PATH;
   row = mr_json_add (rows, NULL, MODRUN_JSON_OBJECT);
   if (row == NULL)
     abort ();
   mr_json_add_string (row, "name", name);
-  if (load_one (path, NULL, &p, &perr) < 0)
+  if (ret < 0)
     {
       mr_json_add_string (row, "concern", "-");
       mr_json_add_string (row, "version", "-");
@@ -1733,7 +1855,7 @@ describe_file (modrun_json *rows, const char *path, const struct mr_plugin_set *
       mr_json_add_string (row, "probe", "ok");
       mr_json_add_bool (row, "usable", 1);
     }
-  mr_json_add_bool (row, "used", !shadowed && set_uses (chosen, path));
+  mr_json_add_bool (row, "used", !shadowed && set_uses (chosen, name, path));
   unload_one (&p);
 }
 
@@ -1815,6 +1937,13 @@ mr_plugins_cmd (const char *selection, const char *format, mr_error **err)
   conf_free (&cf);
 
   rows = mr_json_new (MODRUN_JSON_ARRAY);
+  {
+    cleanup_free char *names = mr_xstrdup (builtin_names ());
+    char *bsave = NULL, *name;
+
+    for (name = strtok_r (names, " ", &bsave); name; name = strtok_r (NULL, " ", &bsave))
+      describe (rows, name, NULL, &chosen);
+  }
   copy = mr_xstrdup (search);
   for (dir = strtok_r (copy, ":", &save); dir; dir = strtok_r (NULL, ":", &save))
     {
@@ -1824,8 +1953,9 @@ mr_plugins_cmd (const char *selection, const char *format, mr_error **err)
       for (i = 0; i < n; i++)
         {
           cleanup_free char *path = mr_xasprintf ("%s/%s", dir, files[i]);
+          cleanup_free char *name = name_of_arg (path);
 
-          describe_file (rows, path, &chosen);
+          describe (rows, name, path, &chosen);
           free (files[i]);
         }
       free (files);

@@ -73,6 +73,10 @@ int mr_plugins_run_concern (struct mr_plugin_set *set, struct modrun_container *
 #define MR_CONCERN_BIT(concern) ((concern) < 32 ? 1u << (concern) : 0u)
 int mr_plugins_run_concerns (struct mr_plugin_set *set, struct modrun_container *c, size_t offset,
                              const char *stage, uint32_t concerns, mr_error **err);
+/* For the trace: stage FIELD of the plugins whose concern is in CONCERNS
+ * (MR_CONCERN_BIT values) will run after the command's end, untimed. */
+void mr_plugins_trace_defer (struct mr_plugin_set *set, size_t offset, const char *stage,
+                             uint32_t concerns);
 /* Destroy in reverse order; every plugin runs even when one fails; the
  * first error is returned. */
 int mr_plugins_destroy (struct mr_plugin_set *set, struct modrun_container *c, mr_error **err);

@@ -29,6 +29,7 @@
 #include "process.h"
 #include "state.h"
 #include "terminal.h"
+#include "trace.h"
 
 struct spawn
 {
@@ -331,6 +332,13 @@ child_main (struct spawn *s)
       < 0)
     child_fail (s, err);
 
+  /* Extra plugins (sandboxes) and, with no_new_privs, seccomp come after
+   * start. */
+  mr_sync_send_trace (s->sync_fd, &s->plugins,
+                      MR_CONCERN_BIT (MODRUN_CONCERN_EXTRA)
+                          | (proc->present && proc->no_new_privileges
+                                 ? MR_CONCERN_BIT (MODRUN_CONCERN_SECCOMP)
+                                 : 0));
   if (mr_sync_send (s->sync_fd, MR_SYNC_READY, NULL) < 0)
     _exit (1);
   close (s->sync_fd);
@@ -512,6 +520,9 @@ wait_child_ready (struct spawn *s, mr_error **err)
           return 0;
         case MR_SYNC_ERROR:
           return mr_fail (err, 0, "%s", msg);
+        case MR_SYNC_TRACE:
+          mr_trace_merge_child_text (msg);
+          break;
         case MR_SYNC_MASTER:
           if (s->master_fd >= 0)
             close (s->master_fd);

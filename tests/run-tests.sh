@@ -2,9 +2,12 @@
 # run-tests.sh: modrun's whole test suite, as root on Debian 12.
 #
 # Installs the build and test dependencies (apt-get), regenerates the build
-# system, then builds and runs `make check` twice out of tree: _build (the
-# normal build) and _build-asan (--enable-asan).  Prints each run's totals
-# and, as the very last line, the totals of both: `N passed, N failed`.
+# system, then builds and runs `make check` three times out of tree: _build
+# (the normal build), _build-asan (--enable-asan) and _build-builtin
+# (--enable-builtin-plugins: the plugins linked into modrun; the tests that
+# point MODRUN_PLUGIN_PATH at the build tree then get the built-ins, which
+# win over files of the same name).  Prints each run's totals and, as the
+# very last line, the totals of all: `N passed, N failed`.
 # Exits 1 when anything failed, a build included.
 #
 # qemu-system-x86, cpio and kmod serve the cgroup v2 tests, run in a VM
@@ -118,6 +121,7 @@ fi
 
 build_and_check _build
 build_and_check _build-asan --enable-asan
+build_and_check _build-builtin --enable-builtin-plugins
 
 echo
 echo "$TOTAL_PASSED passed, $TOTAL_FAILED failed"

@@ -136,7 +136,8 @@ if is_modrun; then
   assert_eq "$(jq -c '[.linux.apparmor, .linux.selinux]' <<<"$F")" \
     '[{"enabled":false},{"enabled":false}]' "features without the LSM plugins: both disabled"
   P=$($MODRUN plugins --format json 2>/dev/null)
-  assert_eq "$(jq -c '[.[] | select(.concern == "lsm") | [.name, .usable]]' <<<"$P")" \
+  # unique: with built-in plugins, the files of the same names are listed too.
+  assert_eq "$(jq -c '[.[] | select(.concern == "lsm") | [.name, .usable]] | unique' <<<"$P")" \
     '[["apparmor",true],["selinux",true]]' "plugins lists both as usable LSM plugins"
 else
   skip "the annotation and the plugin list are modrun's" 3
