@@ -131,7 +131,11 @@ fi
 
 # 3. pause, resume, kill --all, delete.
 $MODRUN start c1
-sleep 0.5
+# The VM is slow and may be busy: the children come when they come.
+for _ in $(seq 100); do
+  [ "$(wc -l <"$d/cgroup.procs")" -ge 3 ] && break
+  sleep 0.1
+done
 assert_eq "$(wc -l <"$d/cgroup.procs")" 3 "the init and its two children run in the cgroup"
 $MODRUN pause c1 2>"$TEST_TMP/err"
 assert_eq "$(cat "$d/cgroup.freeze") $(grep frozen "$d/cgroup.events") $(ctr_status c1)" \
