@@ -207,7 +207,8 @@ mr_trace_print (FILE *f)
         {
           fprintf (
               f,
-              "%-*s  %-*s  %-*s  %*s  %*s  not timed: runs right before exec, once the runtime stopped waiting\n",
+              "%-*s  %-*s  %-*s  %*s  %*s  not timed: runs right before exec, once the runtime "
+              "stopped waiting\n",
               (int)width[0], r->stage, (int)width[1], r->plugin, (int)width[2], "container",
               (int)width[3], "-", (int)width[4], "-");
           continue;

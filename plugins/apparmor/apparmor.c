@@ -72,7 +72,8 @@ apparmor_probe (struct modrun_container *c, void **data)
   if (why != NULL)
     return c->svc->error (
         c, 0,
-        "config.json: process.apparmorProfile is \"%s\", but AppArmor is not enabled on this host: %s",
+        "config.json: process.apparmorProfile is \"%s\", but AppArmor is not enabled on this "
+        "host: %s",
         profile, why);
   return 0;
 }

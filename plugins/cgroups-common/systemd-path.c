@@ -168,12 +168,14 @@ cgroup_systemd_resolve (struct modrun_container *c, const char *given,
   if (n > strlen (SLICE_SUFFIX) && strcmp (u->unit + n - strlen (SLICE_SUFFIX), SLICE_SUFFIX) == 0)
     return c->svc->error (
         c, 0,
-        "linux.cgroupsPath: \"%s\": a slice as the name is not supported; expected the name of a scope",
+        "linux.cgroupsPath: \"%s\": a slice as the name is not supported; expected the "
+        "name of a scope",
         given);
   if (!cgroup_systemd_running ())
     return c->svc->error (
         c, 0,
-        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the scope %s of linux.cgroupsPath \"%s\" cannot be made",
+        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the "
+        "scope %s of linux.cgroupsPath \"%s\" cannot be made",
         u->unit, given ? given : "");
   return 0;
 }
@@ -182,17 +184,12 @@ int
 cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const char *given)
 {
   struct cgroup_systemd_unit u;
-  char err[512];
+  int ret = cgroup_systemd_resolve (c, given, &u);
 
-  if (cgroup_systemd_parse (given, c->id, &u, err, sizeof (err)) < 0)
-    return c->svc->error (c, 0, "linux.cgroupsPath: %s", err);
-  if (!cgroup_systemd_running ())
-    return c->svc->error (
-        c, 0,
-        "--systemd-cgroup: systemd is not running on this host (no /run/systemd/system), so the scope %s of linux.cgroupsPath \"%s\" cannot be made",
-        u.unit, given ? given : "");
-  return c->svc->error (
-      c, 0,
-      "--systemd-cgroup: %s cannot make the scope %s in %s: transient systemd units are not supported",
-      plugin, u.unit, u.slice);
+  if (ret < 0)
+    return ret;
+  return c->svc->error (c, 0,
+                        "--systemd-cgroup: %s cannot make the scope %s in %s: transient "
+                        "systemd units are not supported",
+                        plugin, u.unit, u.slice);
 }

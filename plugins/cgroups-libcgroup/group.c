@@ -185,7 +185,8 @@ lcg_missing_controller (struct modrun_container *c, struct lcg_host *host, const
     if (strcmp (host->ctl[i].name, name) == 0 && !host->ctl[i].used)
       return c->svc->error (
           c, 0,
-          "%s: the %s controller is on the cgroup2 hierarchy of this hybrid host, which cgroups-libcgroup leaves alone",
+          "%s: the %s controller is on the cgroup2 hierarchy of this hybrid host, which "
+          "cgroups-libcgroup leaves alone",
           field, name);
   return c->svc->error (c, 0, "%s: libcgroup finds no %s controller mounted on this host", field,
                         name);

@@ -343,7 +343,8 @@ mount_v2 (struct modrun_container *c, const struct mnt_spec *spec, const struct 
   if (ret == 0 && i == n_info)
     ret = c->svc->error (
         c, err,
-        "mounts[%u]: mounting cgroup2 on `%s`, and no cgroup2 mount shows the container's cgroup to bind instead",
+        "mounts[%u]: mounting cgroup2 on `%s`, and no cgroup2 mount shows the container's cgroup "
+        "to bind instead",
         m->index, m->dest_cfg);
   mnt_info_free (info, n_info);
   own_free (own, n_own);

@@ -351,7 +351,8 @@ load_mount (struct modrun_container *c, const modrun_json *obj, uint32_t i, stru
   if (maps != NULL && maps->count > 0)
     return c->svc->error (
         c, 0,
-        "config.json: %s: not supported by this plugin: uidMappings and gidMappings (idmapped mounts)",
+        "config.json: %s: not supported by this plugin: uidMappings and gidMappings (idmapped "
+        "mounts)",
         where);
   return load_source (c, m, where, source);
 }
@@ -599,7 +600,8 @@ load_propagation (struct modrun_container *c, const modrun_json *linux_obj, stru
       }
   return c->svc->error (
       c, 0,
-      "config.json: linux.rootfsPropagation: expected one of shared, slave, private, unbindable, rshared, rslave, rprivate, runbindable, got `%s`",
+      "config.json: linux.rootfsPropagation: expected one of shared, slave, private, unbindable, "
+      "rshared, rslave, rprivate, runbindable, got `%s`",
       prop);
 }
 
@@ -679,7 +681,8 @@ check_mountns (struct modrun_container *c, struct mnt_spec *spec)
   if (spec->root_is_host && (spec->n_mounts > 0 || has_config_devices (spec)))
     return c->svc->error (
         c, 0,
-        "config.json: %s: without a mount namespace they would be made on the runtime's own root (root.path is `%s`)",
+        "config.json: %s: without a mount namespace they would be made on the runtime's own root "
+        "(root.path is `%s`)",
         spec->n_mounts > 0 ? "mounts" : "linux.devices", c->rootfs);
   if (spec->n_masked > 0)
     what = "linux.maskedPaths";
@@ -693,7 +696,8 @@ check_mountns (struct modrun_container *c, struct mnt_spec *spec)
     return 0;
   return c->svc->error (
       c, 0,
-      "config.json: %s: needs a mount namespace, but linux.namespaces has no entry of type \"mount\"",
+      "config.json: %s: needs a mount namespace, but linux.namespaces has no entry of type "
+      "\"mount\"",
       what);
 }
 

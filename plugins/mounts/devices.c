@@ -68,7 +68,8 @@ bind_host_node (struct modrun_container *c, const struct mnt_device *d, int pare
   if (!S_ISREG (st.st_mode))
     return c->svc->error (
         c, EEXIST,
-        "%s: the rootfs already has another file at this path; expected the device %u:%u or nothing",
+        "%s: the rootfs already has another file at this path; expected the device %u:%u or "
+        "nothing",
         what, d->major, d->minor);
   if (stat (d->path, &st) < 0)
     return c->svc->error (

@@ -44,7 +44,8 @@ mounts_probe (struct modrun_container *c, void **data)
   if (fd < 0)
     return c->svc->error (
         c, errno,
-        "openat2, needed to resolve paths inside the rootfs safely, is not usable (Linux 5.6 or later is needed)");
+        "openat2, needed to resolve paths inside the rootfs safely, is not usable (Linux 5.6 or "
+        "later is needed)");
   close ((int)fd);
   return 0;
 }

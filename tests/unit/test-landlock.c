@@ -173,7 +173,8 @@ test_parse (void)
   refused ("{\"read_only\": [\"/tmp]}", A "not valid JSON at offset 22: expected a closing quote");
   refused (
       "{\"read_only\": [\"/\\x\"]}", A
-      "not valid JSON at offset 17: expected an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t \\u");
+      "not valid JSON at offset 17: expected an escape: one of \\\" \\\\ \\/ \\b \\f \\n \\r \\t "
+      "\\u");
   refused ("{\"read_only\": [\"/\\u12\"]}",
            A "not valid JSON at offset 17: expected four hexadecimal digits after \\u");
   refused ("{\"read_only\": [\"/\\udc00\"]}",
