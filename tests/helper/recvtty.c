@@ -22,66 +22,13 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "fdsock.h"
+
 static int
 fail (const char *what)
 {
   fprintf (stderr, "recvtty: %s: %s\n", what, strerror (errno));
   return 1;
-}
-
-static int
-listen_at (const char *path)
-{
-  struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  char tmp[sizeof addr.sun_path];
-  int fd;
-
-  if (snprintf (tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
-    {
-      fprintf (stderr, "recvtty: %s: socket path too long\n", path);
-      return -1;
-    }
-  memcpy (addr.sun_path, tmp, sizeof tmp);
-  fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    return fail ("socket"), -1;
-  unlink (tmp);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0 || listen (fd, 1) < 0
-      || rename (tmp, path) < 0)
-    {
-      fail (path);
-      close (fd);
-      return -1;
-    }
-  return fd;
-}
-
-static int
-receive_fd (int conn)
-{
-  char data[256];
-  char control[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = data, .iov_len = sizeof data };
-  struct msghdr msg = {
-    .msg_iov = &iov,
-    .msg_iovlen = 1,
-    .msg_control = control,
-    .msg_controllen = sizeof control,
-  };
-  struct cmsghdr *cmsg;
-  int fd;
-
-  if (recvmsg (conn, &msg, MSG_CMSG_CLOEXEC) < 0)
-    return fail ("recvmsg"), -1;
-  cmsg = CMSG_FIRSTHDR (&msg);
-  if (cmsg == NULL || cmsg->cmsg_level != SOL_SOCKET || cmsg->cmsg_type != SCM_RIGHTS
-      || cmsg->cmsg_len != CMSG_LEN (sizeof (int)))
-    {
-      fprintf (stderr, "recvtty: the message on the console socket carries no fd\n");
-      return -1;
-    }
-  memcpy (&fd, CMSG_DATA (cmsg), sizeof fd);
-  return fd;
 }
 
 int
@@ -98,13 +45,13 @@ main (int argc, char **argv)
       return 2;
     }
   alarm (60);
-  lfd = listen_at (argv[1]);
+  lfd = fdsock_listen ("recvtty", argv[1]);
   if (lfd < 0)
     return 1;
   conn = accept4 (lfd, NULL, NULL, SOCK_CLOEXEC);
   if (conn < 0)
     return fail ("accept");
-  master = receive_fd (conn);
+  master = fdsock_receive ("recvtty", conn);
   if (master < 0)
     return 1;
   close (conn);
