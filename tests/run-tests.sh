@@ -29,7 +29,7 @@ DEPS=(
   libyajl-dev libcap-dev libseccomp-dev libcgroup-dev libsystemd-dev
   libapparmor-dev apparmor libselinux1-dev selinux-policy-default policycoreutils abigail-tools
   busybox-static jq util-linux coreutils findutils gawk sed grep procps iproute2 python3
-  qemu-system-x86 cpio kmod
+  qemu-system-x86 cpio kmod bpftool
   runc
 )
 
