@@ -2,13 +2,19 @@
 # run-in-vm.sh: runs a command as root inside a throw-away QEMU virtual
 # machine whose kernel has cgroup v1 switched off (cgroup_no_v1=all), so
 # that the cgroups-v2 plugin can be tested on hosts that are not cgroup v2
-# only, and prints its output and exits with its status.
+# only, and prints its output and exits with its status. With -c, the
+# guest's cgroups are laid out as on a v1 or hybrid host instead.
 #
-#   tests/vm/run-in-vm.sh [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]
+#   tests/vm/run-in-vm.sh [-S] [-c LAYOUT] [-s DIR] [-e NAME]... COMMAND [ARG...]
 #
 #   -S       systemd (the host's /lib/systemd/systemd) is the guest's init,
 #            and COMMAND runs as a oneshot service of it, without the
 #            default dependencies (no udev, no journal, no D-Bus daemon)
+#   -c LAYOUT  unified (the default): cgroup2 only; hybrid: every controller
+#            on its own v1 hierarchy under /sys/fs/cgroup, and cgroup2 on
+#            /sys/fs/cgroup/unified with none; legacy: v1 only, with the
+#            named hierarchy name=systemd. Under -S, systemd mounts them
+#            (systemd.unified_cgroup_hierarchy=0)
 #   -s DIR   a host directory shared read-write with the guest, at the same
 #            path (the guest sees every other host file read-only)
 #   -e NAME  passes the host's environment variable NAME to COMMAND
@@ -54,17 +60,23 @@ note ()
 SHARE=
 PASS=()
 SYSTEMD=
-while getopts "Ss:e:h" opt; do
+LAYOUT=unified
+while getopts "Sc:s:e:h" opt; do
   case $opt in
     S) SYSTEMD=1 ;;
+    c) LAYOUT=$OPTARG ;;
     s) SHARE=$(cd "$OPTARG" 2>/dev/null && pwd -P) || die "-s $OPTARG: not a directory" ;;
     e) PASS+=("$OPTARG") ;;
     h) sed -n '2,/^set -u/{/^set -u/d;s/^# \{0,1\}//;p}' "$0"; exit 0 ;;
-    *) die "usage: $0 [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]" ;;
+    *) die "usage: $0 [-S] [-c LAYOUT] [-s DIR] [-e NAME]... COMMAND [ARG...]" ;;
   esac
 done
 shift $((OPTIND - 1))
-[ $# -gt 0 ] || die "usage: $0 [-S] [-s DIR] [-e NAME]... COMMAND [ARG...]"
+[ $# -gt 0 ] || die "usage: $0 [-S] [-c LAYOUT] [-s DIR] [-e NAME]... COMMAND [ARG...]"
+case $LAYOUT in
+  unified | hybrid | legacy) ;;
+  *) die "-c $LAYOUT: the layout is one of unified, hybrid, legacy" ;;
+esac
 [ -z "$SYSTEMD" ] || [ -x /lib/systemd/systemd ] || die "-S: no /lib/systemd/systemd on this host"
 [ "$(id -u)" = 0 ] || die "must run as root"
 case ${SHARE:-/x} in
@@ -212,6 +224,7 @@ fi
 mkdir -p /new/lib/modules && mount -t tmpfs -o mode=0755 mods /new/lib/modules &&
   mkdir -p "/new/lib/modules/$KVER" && mount -t 9p -o "\$O,ro" kmods "/new/lib/modules/$KVER"
 cp /bin/busybox /new/run/modrun-vm/busybox && cp /stage2 /new/run/modrun-vm/stage2
+cp /layout /new/run/modrun-vm/layout
 [ -f /systemd ] && cp /systemd /new/run/modrun-vm/systemd
 for d in proc sys dev; do mount --move /\$d /new/\$d; done
 exec switch_root /new /run/modrun-vm/stage2
@@ -223,10 +236,31 @@ cat >"$RUN/ir/stage2" <<'EOF'
 #!/run/modrun-vm/busybox sh
 bb=/run/modrun-vm/busybox
 ctl=/run/modrun-vm/ctl
-$bb mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || echo "no cgroup2" >/dev/console
-for c in $($bb cat /sys/fs/cgroup/cgroup.controllers); do
-  echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
-done
+layout=$($bb cat /run/modrun-vm/layout)
+if [ "$layout" = unified ]; then
+  $bb mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup || echo "no cgroup2" >/dev/console
+  for c in $($bb cat /sys/fs/cgroup/cgroup.controllers); do
+    echo "+$c" >/sys/fs/cgroup/cgroup.subtree_control
+  done
+elif [ ! -f /run/modrun-vm/systemd ]; then
+  # A v1 hierarchy for each controller the kernel has, as a host without
+  # systemd mounts them; hybrid adds an empty cgroup2, legacy a named one.
+  $bb mount -t tmpfs -o mode=0755 cgroup /sys/fs/cgroup
+  while read -r name _ _ enabled; do
+    case $name in \#*) continue ;; esac
+    [ "$enabled" = 1 ] || continue
+    $bb mkdir -p "/sys/fs/cgroup/$name"
+    $bb mount -t cgroup -o "$name" cgroup "/sys/fs/cgroup/$name" ||
+      echo "cannot mount the $name hierarchy" >/dev/console
+  done </proc/cgroups
+  if [ "$layout" = hybrid ]; then
+    $bb mkdir -p /sys/fs/cgroup/unified
+    $bb mount -t cgroup2 -o nsdelegate cgroup2 /sys/fs/cgroup/unified
+  else
+    $bb mkdir -p /sys/fs/cgroup/systemd
+    $bb mount -t cgroup -o none,name=systemd cgroup /sys/fs/cgroup/systemd
+  fi
+fi
 $bb mkdir -p /dev/pts /dev/shm /dev/mqueue
 $bb mount -t devpts -o newinstance,ptmxmode=0666,mode=0620,gid=5 devpts /dev/pts
 $bb mount -t tmpfs -o mode=1777 shm /dev/shm
@@ -241,8 +275,8 @@ $bb ip link set lo up 2>/dev/null
 echo started >/dev/console
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 if [ -f /run/modrun-vm/systemd ]; then
-  # systemd mounts cgroup2 itself, with the controllers it delegates.
-  $bb umount /sys/fs/cgroup
+  # systemd mounts the cgroups itself, with the controllers it delegates.
+  [ "$layout" = unified ] && $bb umount /sys/fs/cgroup
   $bb mkdir -p /etc/systemd/system
   printf '%s\n' '[Unit]' 'DefaultDependencies=no' 'Requires=modrun-vm.service' \
     'After=modrun-vm.service' >/etc/systemd/system/modrun-vm.target
@@ -250,7 +284,15 @@ if [ -f /run/modrun-vm/systemd ]; then
     "Environment=HOME=/root TERM=dumb LANG=C.UTF-8 PATH=$PATH" \
     "ExecStart=/bin/sh -c '/bin/bash $ctl/cmd </dev/null >$ctl/out 2>&1; echo \$\$? >$ctl/status; sync; systemctl --force --force poweroff'" \
     >/etc/systemd/system/modrun-vm.service
-  exec /lib/systemd/systemd --unit=modrun-vm.target --log-target=console --log-level=warning
+  # The host's /.dockerenv, seen through the shared root, makes systemd
+  # believe it runs in a container, where it reads its settings from its
+  # own command line rather than the kernel's.
+  sd=
+  case $layout in
+    hybrid) sd=systemd.unified_cgroup_hierarchy=0 ;;
+    legacy) sd="systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1" ;;
+  esac
+  exec /lib/systemd/systemd --unit=modrun-vm.target --log-target=console --log-level=warning $sd
 fi
 $bb env -i HOME=/root TERM=dumb LANG=C.UTF-8 PATH=$PATH \
   /bin/bash $ctl/cmd </dev/null >$ctl/out 2>&1
@@ -260,11 +302,17 @@ $bb reboot -f
 EOF
 chmod 755 "$RUN/ir/init" "$RUN/ir/stage2"
 [ -z "$SYSTEMD" ] || : >"$RUN/ir/systemd"
+echo "$LAYOUT" >"$RUN/ir/layout"
 (cd "$RUN/ir" && find . | cpio -o -H newc --quiet >"$RUN/initrd") ||
   die "cannot build the initramfs"
 : >"$RUN/ctl/out"
 
-KERNEL_CMDLINE="console=ttyS0 cgroup_no_v1=all panic=-1 quiet loglevel=3 tsc=reliable"
+KERNEL_CMDLINE="console=ttyS0 panic=-1 quiet loglevel=3 tsc=reliable"
+case $LAYOUT in
+  unified) KERNEL_CMDLINE+=" cgroup_no_v1=all" ;;
+  hybrid) KERNEL_CMDLINE+=" systemd.unified_cgroup_hierarchy=0" ;;
+  legacy) KERNEL_CMDLINE+=" systemd.unified_cgroup_hierarchy=0 systemd.legacy_systemd_cgroup_controller=1" ;;
+esac
 KERNEL_CMDLINE+=" pci=noacpi cryptomgr.notests ${MODRUN_VM_APPEND:-}"
 ACCEL=(-accel tcg,thread=multi -cpu max,la57=off)
 if [ -w /dev/kvm ] && grep -qwE 'vmx|svm' /proc/cpuinfo; then
