@@ -193,3 +193,26 @@ cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const cha
                         "systemd units are not supported",
                         plugin, u.unit, u.slice);
 }
+
+int
+cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices)
+{
+  bool all = false;
+  uint32_t i;
+
+  for (i = 0; devices != NULL && devices->type == MODRUN_JSON_ARRAY && i < devices->count; i++)
+    {
+      const modrun_json *allow = modrun_json_get (devices->items[i], "allow");
+      const modrun_json *type = modrun_json_get (devices->items[i], "type");
+      bool allowed = allow != NULL && allow->type == MODRUN_JSON_BOOL && allow->boolean;
+
+      if (type == NULL || (type->type == MODRUN_JSON_STRING && strcmp (type->string, "a") == 0))
+        all = allowed;
+      else if (all && !allowed)
+        return c->svc->error (c, 0,
+                              "linux.resources.devices[%u]: --systemd-cgroup cannot keep a deny "
+                              "rule that follows \"allow every device\": systemd has no form for it",
+                              i);
+    }
+  return 0;
+}

@@ -10,6 +10,8 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include <modrun/plugin.h>
+
 /* The slice a container goes into when the form leaves it empty. */
 #define CGROUP_SYSTEMD_DEFAULT_SLICE "system.slice"
 /* The unit prefix when linux.cgroupsPath is absent. */
@@ -36,8 +38,6 @@ int cgroup_systemd_expand_slice (const char *slice, char *out, size_t len, char 
 /* Whether systemd is the init of this host, as sd_booted(3) tells it. */
 bool cgroup_systemd_running (void);
 
-struct modrun_container;
-
 /* For a backend that makes scopes: parses GIVEN into U and checks that
  * systemd runs here, or returns the error that says what is wrong. */
 int cgroup_systemd_resolve (struct modrun_container *c, const char *given,
@@ -48,15 +48,69 @@ int cgroup_systemd_resolve (struct modrun_container *c, const char *given,
  * runs here; the transient scope itself is not made by any backend. */
 int cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const char *given);
 
+/* Refuses a linux.resources.devices list that systemd's DeviceAllow=
+ * cannot say: a deny after an "allow every device" rule. */
+int cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices);
+
 /* systemd-scope.c: the D-Bus side. */
 
 /* Starts the transient scope U holding PID, delegated to the runtime, with
  * MEMORY_MAX and TASKS_MAX as its own limits when not 0, and waits until
- * PID is in U's cgroup. Needs cgroup v2. */
+ * PID is in U's cgroup, in one hierarchy at least. */
 int cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_systemd_unit *u,
                                 pid_t pid, uint64_t memory_max, uint64_t tasks_max);
 
 /* Stops UNIT; a unit systemd does not know is stopped already. */
 int cgroup_systemd_stop_unit (struct modrun_container *c, const char *unit);
+
+/* Whether the hierarchy of CONTROLLERS ("cpu,cpuacct", "name=systemd", ""
+ * for cgroup2), as /proc/PID/cgroup names it, has PID in PATH: after the
+ * scope started, where systemd put the init itself. */
+bool cgroup_systemd_pid_placed (pid_t pid, const char *controllers, const char *path);
+
+/* Whether two comma-separated lists of controllers name the same ones. */
+bool cgroup_same_controllers (const char *a, const char *b);
+
+/* Limits systemd keeps as a scope's own properties, so that a reload of
+ * systemd, which writes them all again, leaves what the runtime wrote. */
+#define CGROUP_SYSTEMD_MEMORY 1u  /* MemoryMax */
+#define CGROUP_SYSTEMD_TASKS 2u   /* TasksMax */
+#define CGROUP_SYSTEMD_CPU 4u     /* CPUShares, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec */
+#define CGROUP_SYSTEMD_DEVICES 8u /* DevicePolicy, DeviceAllow */
+#define CGROUP_SYSTEMD_ALL 15u
+
+struct cgroup_systemd_device
+{
+  char path[96]; /* "/dev/char/1:3", "char-pts", "block-*" */
+  char access[8];
+};
+
+struct cgroup_systemd_props
+{
+  unsigned int set; /* CGROUP_SYSTEMD_* */
+  uint64_t memory_max, tasks_max;
+  uint64_t cpu_shares, cpu_quota_per_sec, cpu_period;
+  bool devices_all;
+  struct cgroup_systemd_device *devices;
+  size_t n_devices;
+};
+
+/* The container's cgroup v1 directories of the controllers systemd
+ * manages for the scope; NULL where it does not. */
+struct cgroup_systemd_dirs
+{
+  const char *memory, *pids, *cpu, *devices;
+};
+
+/* Reads what the kernel holds in the directories of D for the limits
+ * WHAT names into P: the device list as systemd can say it, or an error
+ * naming the rule it cannot. */
+int cgroup_systemd_read_v1 (struct modrun_container *c, const struct cgroup_systemd_dirs *d,
+                            unsigned int what, struct cgroup_systemd_props *p);
+void cgroup_systemd_props_clear (struct cgroup_systemd_props *p);
+
+/* Hands P to systemd as UNIT's runtime properties. */
+int cgroup_systemd_set_props (struct modrun_container *c, const char *unit,
+                              const struct cgroup_systemd_props *p);
 
 #endif

@@ -60,14 +60,17 @@ now_ns (void)
   return (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
 }
 
-/* Whether PID's cgroup v2 path, in /proc/PID/cgroup, is PATH. */
+/* Whether the line of /proc/PID/cgroup for the hierarchy of CONTROLLERS
+ * ("cpu,cpuacct", "name=systemd", "" for cgroup2; NULL for any line) holds
+ * PATH. */
 static bool
-pid_in_cgroup (pid_t pid, const char *path)
+pid_at (pid_t pid, const char *controllers, const char *path)
 {
-  char file[64], buf[4096];
+  char file[64], buf[8192];
+  size_t len = strlen (path);
   ssize_t n;
   int fd;
-  const char *line;
+  char *line, *save = NULL;
 
   snprintf (file, sizeof (file), "/proc/%d/cgroup", (int)pid);
   fd = open (file, O_RDONLY | O_CLOEXEC);
@@ -78,15 +81,48 @@ pid_in_cgroup (pid_t pid, const char *path)
   if (n <= 0)
     return false;
   buf[n] = '\0';
-  for (line = buf; line != NULL && *line; line = strchr (line, '\n'), line = line ? line + 1 : NULL)
-    if (strncmp (line, "0::", 3) == 0)
-      {
-        size_t len = strlen (path);
+  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      char *ctl = strchr (line, ':'), *where;
 
-        return strncmp (line + 3, path, len) == 0
-               && (line[3 + len] == '\n' || line[3 + len] == '\0');
-      }
+      if (ctl == NULL || (where = strchr (ctl + 1, ':')) == NULL)
+        continue;
+      *where++ = '\0';
+      if (controllers != NULL && !cgroup_same_controllers (ctl + 1, controllers))
+        continue;
+      if (strncmp (where, path, len) == 0 && where[len] == '\0')
+        return true;
+    }
   return false;
+}
+
+bool
+cgroup_same_controllers (const char *a, const char *b)
+{
+  size_t na = 0, nb = 0;
+  const char *p, *q;
+
+  /* Same names, any order: each of A is in B, and as many of each. */
+  for (p = a; *p; p += strcspn (p, ","), p += *p == ',')
+    {
+      size_t l = strcspn (p, ",");
+      bool found = false;
+
+      na++;
+      for (q = b; *q && !found; q += strcspn (q, ","), q += *q == ',')
+        found = strcspn (q, ",") == l && strncmp (p, q, l) == 0;
+      if (!found)
+        return false;
+    }
+  for (q = b; *q; q += strcspn (q, ","), q += *q == ',')
+    nb++;
+  return na == nb;
+}
+
+bool
+cgroup_systemd_pid_placed (pid_t pid, const char *controllers, const char *path)
+{
+  return pid_at (pid, controllers, path);
 }
 
 /* Appends property NAME of D-Bus type TYPE ("s", "b" or "t") to M. */
@@ -175,7 +211,7 @@ cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_syst
 
   /* The scope is up once systemd has moved the init into its cgroup. */
   deadline = now_ns () + SCOPE_WAIT_NS;
-  while (!pid_in_cgroup (pid, u->path))
+  while (!pid_at (pid, NULL, u->path))
     {
       struct timespec pause = { 0, 5000000 };
 
@@ -184,6 +220,11 @@ cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_syst
                               u->unit, (int)pid);
       nanosleep (&pause, NULL);
     }
+  /* systemd moves the init into each hierarchy in turn, within one step of
+   * its loop: any answer of it comes after the last move. */
+  sd_bus_call_method (bus, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER, "GetUnit", NULL, &reply,
+                      "s", u->unit);
+  sd_bus_message_unref (reply);
   return 0;
 }
 
@@ -208,5 +249,284 @@ cgroup_systemd_stop_unit (struct modrun_container *c, const char *unit)
       return ret;
     }
   sd_bus_error_free (&error);
+  return 0;
+}
+
+/* The limits of cgroup v1 files, handed to systemd as the scope's own. */
+
+void
+cgroup_systemd_props_clear (struct cgroup_systemd_props *p)
+{
+  free (p->devices);
+  memset (p, 0, sizeof (*p));
+}
+
+/* Reads FILE of DIR into BUF (its first line). */
+static int
+read_line (const char *dir, const char *file, char *buf, size_t len)
+{
+  char path[PATH_MAX];
+  ssize_t n;
+  int fd;
+
+  if ((size_t)snprintf (path, sizeof (path), "%s/%s", dir, file) >= sizeof (path))
+    return -ENAMETOOLONG;
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  n = read (fd, buf, len - 1);
+  close (fd);
+  if (n < 0)
+    return -errno;
+  buf[n] = '\0';
+  buf[strcspn (buf, "\n")] = '\0';
+  return 0;
+}
+
+static int
+read_u64 (struct modrun_container *c, const char *dir, const char *file, uint64_t *out)
+{
+  char buf[64], *end;
+  int ret = read_line (dir, file, buf, sizeof (buf));
+  long long v;
+
+  if (ret < 0)
+    return c->svc->error (c, -ret, "--systemd-cgroup: read %s/%s", dir, file);
+  if (strcmp (buf, "max") == 0)
+    {
+      *out = UINT64_MAX;
+      return 0;
+    }
+  errno = 0;
+  v = strtoll (buf, &end, 10);
+  if (errno != 0 || end == buf)
+    return c->svc->error (c, EINVAL, "--systemd-cgroup: %s/%s holds \"%s\"", dir, file, buf);
+  *out = v < 0 ? UINT64_MAX : (uint64_t)v;
+  return 0;
+}
+
+/* The name /proc/devices gives driver MAJOR of block or character devices. */
+static int
+driver_name (bool block, long major, char *out, size_t len)
+{
+  char buf[8192], *line, *save = NULL;
+  bool in = false;
+  ssize_t n;
+  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return -errno;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n < 0)
+    return -errno;
+  buf[n] = '\0';
+  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      char name[64];
+      long m;
+
+      if (strncmp (line, "Character", 9) == 0 || strncmp (line, "Block", 5) == 0)
+        in = (line[0] == 'B') == block;
+      else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && m == major)
+        {
+          snprintf (out, len, "%s", name);
+          return 0;
+        }
+    }
+  return -ENOENT;
+}
+
+/* One line of devices.list, "c 1:3 rwm", as a DeviceAllow= entry. */
+static int
+device_entry (struct modrun_container *c, const char *line, struct cgroup_systemd_device *d)
+{
+  char type, maj[24], min[24], acc[8], name[64];
+  const char *kind;
+
+  if (sscanf (line, "%c %23[^:]:%23s %7s", &type, maj, min, acc) != 4
+      || (type != 'c' && type != 'b'))
+    return c->svc->error (c, EINVAL, "--systemd-cgroup: devices.list holds \"%s\"", line);
+  kind = type == 'c' ? "char" : "block";
+  snprintf (d->access, sizeof (d->access), "%s", acc);
+  if (strcmp (maj, "*") == 0 && strcmp (min, "*") == 0)
+    snprintf (d->path, sizeof (d->path), "%s-*", kind);
+  else if (strcmp (maj, "*") == 0)
+    return c->svc->error (c, 0,
+                          "--systemd-cgroup: the device rule \"%s\" (any major, one minor) "
+                          "has no systemd DeviceAllow= form",
+                          line);
+  else if (strcmp (min, "*") != 0)
+    snprintf (d->path, sizeof (d->path), "/dev/%s/%s:%s", kind, maj, min);
+  else if (driver_name (type == 'b', strtol (maj, NULL, 10), name, sizeof (name)) == 0)
+    snprintf (d->path, sizeof (d->path), "%s-%s", kind, name);
+  else
+    return c->svc->error (c, 0,
+                          "--systemd-cgroup: the device rule \"%s\" names major %s, which no "
+                          "driver in /proc/devices has: systemd's DeviceAllow= cannot name it",
+                          line, maj);
+  return 0;
+}
+
+static int
+read_devices (struct modrun_container *c, const char *dir, struct cgroup_systemd_props *p)
+{
+  char path[PATH_MAX], buf[65536], *line, *save = NULL;
+  ssize_t n;
+  int fd;
+
+  snprintf (path, sizeof (path), "%s/devices.list", dir);
+  fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return c->svc->error (c, errno, "--systemd-cgroup: read %s", path);
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n < 0)
+    return c->svc->error (c, errno, "--systemd-cgroup: read %s", path);
+  buf[n] = '\0';
+  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      struct cgroup_systemd_device *nd;
+      int ret;
+
+      /* Every device allowed: systemd's "auto" policy with no list. */
+      if (line[0] == 'a')
+        {
+          p->devices_all = true;
+          p->n_devices = 0;
+          return 0;
+        }
+      nd = realloc (p->devices, (p->n_devices + 1) * sizeof (*nd));
+      if (nd == NULL)
+        return c->svc->error (c, ENOMEM, "--systemd-cgroup: devices");
+      p->devices = nd;
+      ret = device_entry (c, line, &p->devices[p->n_devices]);
+      if (ret < 0)
+        return ret;
+      p->n_devices++;
+    }
+  return 0;
+}
+
+int
+cgroup_systemd_read_v1 (struct modrun_container *c, const struct cgroup_systemd_dirs *d,
+                        unsigned int what, struct cgroup_systemd_props *p)
+{
+  int ret;
+
+  if ((what & CGROUP_SYSTEMD_MEMORY) && d->memory != NULL)
+    {
+      if ((ret = read_u64 (c, d->memory, "memory.limit_in_bytes", &p->memory_max)) < 0)
+        return ret;
+      /* The kernel's "no limit" is the largest page multiple. */
+      if (p->memory_max >= (UINT64_C (1) << 62))
+        p->memory_max = UINT64_MAX;
+      p->set |= CGROUP_SYSTEMD_MEMORY;
+    }
+  if ((what & CGROUP_SYSTEMD_TASKS) && d->pids != NULL)
+    {
+      if ((ret = read_u64 (c, d->pids, "pids.max", &p->tasks_max)) < 0)
+        return ret;
+      p->set |= CGROUP_SYSTEMD_TASKS;
+    }
+  if ((what & CGROUP_SYSTEMD_CPU) && d->cpu != NULL)
+    {
+      uint64_t quota;
+
+      if ((ret = read_u64 (c, d->cpu, "cpu.shares", &p->cpu_shares)) < 0
+          || (ret = read_u64 (c, d->cpu, "cpu.cfs_period_us", &p->cpu_period)) < 0
+          || (ret = read_u64 (c, d->cpu, "cpu.cfs_quota_us", &quota)) < 0)
+        return ret;
+      /* systemd writes PERIOD * PER_SEC / 1s, rounding down: rounding up
+       * here gives the same quota back. */
+      p->cpu_quota_per_sec = quota == UINT64_MAX || p->cpu_period == 0
+                                 ? UINT64_MAX
+                                 : (quota * 1000000 + p->cpu_period - 1) / p->cpu_period;
+      p->set |= CGROUP_SYSTEMD_CPU;
+    }
+  if ((what & CGROUP_SYSTEMD_DEVICES) && d->devices != NULL)
+    {
+      if ((ret = read_devices (c, d->devices, p)) < 0)
+        return ret;
+      p->set |= CGROUP_SYSTEMD_DEVICES;
+    }
+  return 0;
+}
+
+static int
+append_devices (sd_bus_message *m, const struct cgroup_systemd_props *p)
+{
+  const char *policy = p->devices_all ? "auto" : "strict";
+  size_t i;
+  int ret;
+
+  /* An empty list first empties what the scope had; the policy goes
+   * last, as emptying the list sets it back to "auto". */
+  ret = sd_bus_message_append (m, "(sv)", "DeviceAllow", "a(ss)", 0);
+  if (ret < 0 || p->devices_all || p->n_devices == 0)
+    return ret < 0 ? ret : append_prop (m, "DevicePolicy", 's', policy);
+  if ((ret = sd_bus_message_open_container (m, 'r', "sv")) < 0
+      || (ret = sd_bus_message_append (m, "s", "DeviceAllow")) < 0
+      || (ret = sd_bus_message_open_container (m, 'v', "a(ss)")) < 0
+      || (ret = sd_bus_message_open_container (m, 'a', "(ss)")) < 0)
+    return ret;
+  for (i = 0; i < p->n_devices; i++)
+    if ((ret = sd_bus_message_append (m, "(ss)", p->devices[i].path, p->devices[i].access)) < 0)
+      return ret;
+  if ((ret = sd_bus_message_close_container (m)) < 0 || (ret = sd_bus_message_close_container (m)) < 0
+      || (ret = sd_bus_message_close_container (m)) < 0)
+    return ret;
+  return append_prop (m, "DevicePolicy", 's', policy);
+}
+
+int
+cgroup_systemd_set_props (struct modrun_container *c, const char *unit,
+                          const struct cgroup_systemd_props *p)
+{
+  cleanup_bus sd_bus *bus = NULL;
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message *m = NULL, *reply = NULL;
+  int ret;
+
+  if (p->set == 0)
+    return 0;
+  ret = bus_open (&bus);
+  if (ret < 0)
+    return c->svc->error (c, -ret, "--systemd-cgroup: cannot reach systemd on D-Bus");
+  ret = sd_bus_message_new_method_call (bus, &m, SYSTEMD_DEST, SYSTEMD_PATH, SYSTEMD_MANAGER,
+                                        "SetUnitProperties");
+  if (ret >= 0)
+    ret = sd_bus_message_append (m, "sb", unit, 1);
+  if (ret >= 0)
+    ret = sd_bus_message_open_container (m, 'a', "(sv)");
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_MEMORY))
+    ret = append_prop (m, "MemoryMax", 't', &p->memory_max);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_TASKS))
+    ret = append_prop (m, "TasksMax", 't', &p->tasks_max);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU))
+    ret = append_prop (m, "CPUShares", 't', &p->cpu_shares);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU))
+    ret = append_prop (m, "CPUQuotaPerSecUSec", 't', &p->cpu_quota_per_sec);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU) && p->cpu_period > 0)
+    ret = append_prop (m, "CPUQuotaPeriodUSec", 't', &p->cpu_period);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_DEVICES))
+    ret = append_devices (m, p);
+  if (ret >= 0)
+    ret = sd_bus_message_close_container (m);
+  if (ret < 0)
+    {
+      sd_bus_message_unref (m);
+      return c->svc->error (c, -ret, "--systemd-cgroup: build the properties of %s", unit);
+    }
+  ret = sd_bus_call (bus, m, 0, &error, &reply);
+  sd_bus_message_unref (m);
+  sd_bus_message_unref (reply);
+  if (ret < 0)
+    {
+      ret = c->svc->error (c, 0, "--systemd-cgroup: systemd cannot set the limits of %s: %s",
+                           unit, error.message ? error.message : strerror (-ret));
+      sd_bus_error_free (&error);
+      return ret;
+    }
   return 0;
 }
