@@ -6,12 +6,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cgroups-v1.h"
+#include "systemd-path.h"
 
 /* The hierarchies and the container's directories in them. */
 static int
@@ -56,7 +58,103 @@ cgroups_v1_validate (struct modrun_container *c, void **data)
   (void)data;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
+  if (host.unit != NULL && (ret = cgroup_systemd_check_devices (c, modrun_json_get (res, "devices"))) < 0)
+    return ret;
   return cg1_validate_resources (c, &host, res);
+}
+
+/* The marker of a container whose cgroups belong to a systemd scope:
+ * written in prepare, before the scope exists, so that the destroy of a
+ * failed create stops it too. */
+static int
+systemd_mark (struct modrun_container *c, const char *unit, bool on)
+{
+  char path[PATH_MAX];
+  size_t len = strlen (unit);
+  ssize_t n;
+  int fd;
+
+  if (c->svc->state_path (c, CG1_SYSTEMD_NAME, path, sizeof (path)) < 0)
+    return c->svc->error (c, ENAMETOOLONG, "state path of %s", CG1_SYSTEMD_NAME);
+  if (!on)
+    return unlink (path) < 0 && errno != ENOENT
+               ? c->svc->error (c, errno, "%s: cannot remove", path)
+               : 0;
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return c->svc->error (c, errno, "%s: cannot create", path);
+  n = write (fd, unit, len);
+  close (fd);
+  if (n < 0 || (size_t)n != len)
+    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
+  return 0;
+}
+
+/* Marks the hierarchies where systemd put the init for the scope; the
+ * runtime makes the container's directory in the others itself. */
+static void
+find_systemd_dirs (struct modrun_container *c, struct cg1_host *host)
+{
+  size_t i;
+
+  for (i = 0; i < host->n; i++)
+    host->h[i].by_systemd = cgroup_systemd_pid_placed (
+        c->pid, host->h[i].unified ? "" : host->h[i].controllers, host->path);
+}
+
+/* Hands the limits of the controllers systemd manages in the scope to it,
+ * read back from the kernel, so that a reload of systemd keeps them. */
+static int
+systemd_sync (struct modrun_container *c, struct cg1_host *host, unsigned int what)
+{
+  struct cgroup_systemd_props p = { 0 };
+  struct cgroup_systemd_dirs d = { NULL, NULL, NULL, NULL };
+  struct cg1_hierarchy *h;
+  int ret;
+
+  if ((h = cg1_host_find (host, CG1_MEMORY)) != NULL && h->by_systemd)
+    d.memory = h->dir;
+  if ((h = cg1_host_find (host, CG1_PIDS)) != NULL && h->by_systemd)
+    d.pids = h->dir;
+  if ((h = cg1_host_find (host, CG1_CPU)) != NULL && h->by_systemd)
+    d.cpu = h->dir;
+  if ((h = cg1_host_find (host, CG1_DEVICES)) != NULL && h->by_systemd)
+    d.devices = h->dir;
+  ret = cgroup_systemd_read_v1 (c, &d, what, &p);
+  if (ret == 0)
+    ret = cgroup_systemd_set_props (c, host->unit, &p);
+  cgroup_systemd_props_clear (&p);
+  return ret;
+}
+
+/* The scope, once the init exists: systemd makes it and moves the init
+ * there; the runtime makes the rest, moves the init there, and writes
+ * every limit. */
+static int
+systemd_start (struct modrun_container *c, struct cg1_host *host)
+{
+  const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
+  struct cgroup_systemd_unit u;
+  char pid[32];
+  size_t i;
+  int ret;
+
+  if ((ret = resources_of (c, &res)) < 0
+      || (ret = cgroup_systemd_resolve (
+              c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
+             < 0
+      || (ret = cgroup_systemd_start_scope (c, &u, c->pid, 0, 0)) < 0)
+    return ret;
+  find_systemd_dirs (c, host);
+  if ((ret = cg1_create_dirs (c, host)) < 0 || (ret = cg1_check_unused (c, host)) < 0
+      || (ret = cg1_cpuset_init (c, host, res)) < 0
+      || (ret = cg1_apply_resources (c, host, res, true)) < 0)
+    return ret;
+  snprintf (pid, sizeof (pid), "%d", (int)c->pid);
+  for (i = 0; i < host->n; i++)
+    if (!host->h[i].by_systemd && (ret = cg1_write (c, host->h[i].dir, "cgroup.procs", pid)) < 0)
+      return ret;
+  return systemd_sync (c, host, CGROUP_SYSTEMD_ALL);
 }
 
 /* What prepare opened so that the init is made in, or moves itself into,
@@ -164,6 +262,9 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
     return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
+  /* systemd makes the scope once the init is there to join it. */
+  if (host.unit != NULL)
+    return systemd_mark (c, host.unit, true);
   /* Checked once the record of what prepare made is written, so that
    * the destroy of the failed create takes nothing it did not make. */
   ret = cg1_create_dirs (c, &host);
@@ -192,6 +293,11 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
   int ret;
 
   ret = load (c, &host, true);
+  if (ret >= 0 && host.unit != NULL && c->command != MODRUN_CMD_EXEC)
+    {
+      join_close (c, *data);
+      return systemd_start (c, &host);
+    }
   if (ret >= 0)
     snprintf (pid, sizeof (pid), "%d", (int)c->pid);
   for (i = 0; ret >= 0 && i < host.n; i++)
@@ -208,10 +314,24 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
 static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
+  cleanup_cg1_host struct cg1_host host = { 0 };
+  int ret;
+
   join_close (c, *data);
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
-  return cg1_destroy_dirs (c);
+  if ((ret = load (c, &host, true)) < 0)
+    return ret;
+  if (host.unit == NULL)
+    return cg1_destroy_dirs (c);
+
+  /* Stopping the scope kills what is left in it, and systemd removes the
+   * directories it made; the processes go first, so that no stop timeout
+   * is waited. Then the runtime's own directories. */
+  if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0 || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0
+      || (ret = cg1_destroy_dirs (c)) < 0)
+    return ret;
+  return systemd_mark (c, host.unit, false);
 }
 
 static int
@@ -223,7 +343,19 @@ cgroups_v1_update (struct modrun_container *c, void **data, const modrun_json *r
   (void)data;
   if ((ret = load (c, &host, true)) < 0 || (ret = cg1_validate_resources (c, &host, resources)) < 0)
     return ret;
-  return cg1_apply_resources (c, &host, resources, false);
+  if (host.unit == NULL)
+    return cg1_apply_resources (c, &host, resources, false);
+  if ((ret = cgroup_systemd_check_devices (c, modrun_json_get (resources, "devices"))) < 0
+      || (ret = cg1_apply_resources (c, &host, resources, false)) < 0)
+    return ret;
+  /* What the update changed, told to systemd too; devices only when
+   * named, since systemd denies every device before it allows the list. */
+  if ((ret = cg1_mark_systemd_dirs (c, &host)) < 0)
+    return ret;
+  return systemd_sync (c, &host,
+                       CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
+                           | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES
+                                                                             : 0u));
 }
 
 static int
@@ -306,7 +438,7 @@ cgroups_v1_features (struct modrun_container *c, modrun_json *out)
     return svc->error (c, ENOMEM, "features: linux");
   cg = svc->json_add (linux_obj, "cgroup", MODRUN_JSON_OBJECT);
   if (cg == NULL || svc->json_add_bool (cg, "v1", 1) < 0 || svc->json_add_bool (cg, "v2", 0) < 0
-      || svc->json_add_bool (cg, "systemd", 0) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
+      || svc->json_add_bool (cg, "systemd", 1) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
       || svc->json_add_bool (cg, "rdma", rdma) < 0)
     return svc->error (c, ENOMEM, "features: linux.cgroup");
   return 0;

@@ -26,6 +26,9 @@
 /* The name of the file, in the state directory, listing the directories
  * prepare created, one a line, parents first. */
 #define CG1_RECORD_NAME "cgroups-v1.created"
+/* The name of the file, in the state directory, holding the systemd scope
+ * of a container created with --systemd-cgroup. */
+#define CG1_SYSTEMD_NAME "cgroups-v1.systemd"
 
 /* One mounted hierarchy. */
 struct cg1_hierarchy
@@ -37,6 +40,7 @@ struct cg1_hierarchy
   char *dir;         /* the container's directory in it, once known */
   bool created;      /* prepare made DIR itself (it did not exist before) */
   size_t fresh_len;  /* length of the first directory prepare made in DIR's path, or 0 */
+  bool by_systemd;   /* systemd made DIR for the scope, and removes it */
 };
 
 /* The hierarchies of this host, v1 ones first, and the container's path. */
@@ -47,6 +51,7 @@ struct cg1_host
   size_t n_v1;
   unsigned int mask; /* every v1 controller mounted */
   char *path;        /* the container's cgroup, "/a/b", once known */
+  char *unit;        /* the systemd scope that is the container's cgroup, or NULL */
 };
 
 /* hierarchy.c */
@@ -72,13 +77,17 @@ ssize_t cg1_read_small (const char *dir, const char *file, char *buf, size_t len
 int cg1_read_alloc (const char *path, char **out, size_t *len);
 bool cg1_file_exists (const char *dir, const char *file);
 
-/* Directory lifecycle. */
+/* Directory lifecycle. Hierarchies whose directory systemd made are left
+ * to it. */
 int cg1_create_dirs (struct modrun_container *c, struct cg1_host *host);
 int cg1_destroy_dirs (struct modrun_container *c);
 /* Refuses a cgroup that prepare did not make and that has processes, in
  * it or below it: a container never shares its cgroup, whose limits,
  * freezer and kill --all would reach the other processes too. */
 int cg1_check_unused (struct modrun_container *c, struct cg1_host *host);
+/* For a container in a systemd scope: marks by_systemd the hierarchies
+ * whose directory the runtime did not make, by its record. */
+int cg1_mark_systemd_dirs (struct modrun_container *c, struct cg1_host *host);
 /* Removes what prepare created, after it failed part way, and empties
  * the record. */
 int cg1_undo_dirs (struct modrun_container *c);

@@ -78,6 +78,7 @@ cg1_host_clear (struct cg1_host *host)
     }
   free (host->h);
   free (host->path);
+  free (host->unit);
   memset (host, 0, sizeof (*host));
 }
 
@@ -339,6 +340,17 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
   return 0;
 }
 
+/* Whether the container was created with --systemd-cgroup. */
+static bool
+systemd_marked (struct modrun_container *c)
+{
+  char path[PATH_MAX];
+
+  return c->id != NULL && c->state_dir != NULL
+         && c->svc->state_path (c, CG1_SYSTEMD_NAME, path, sizeof (path)) == 0
+         && access (path, F_OK) == 0;
+}
+
 int
 cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
 {
@@ -354,9 +366,22 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
       if (ret < 0)
         return ret;
     }
-  if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return cgroup_systemd_refuse (c, "cgroups-v1", given);
-  if (given == NULL || *given == '\0')
+  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || systemd_marked (c))
+    {
+      struct cgroup_systemd_unit u;
+
+      if ((ret = cgroup_systemd_resolve (c, given, &u)) < 0)
+        return ret;
+      free (host->unit);
+      host->unit = strdup (u.unit);
+      path = strdup (u.path);
+      if (host->unit == NULL || path == NULL)
+        {
+          free (path);
+          return c->svc->error (c, ENOMEM, "linux.cgroupsPath");
+        }
+    }
+  else if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)
         return c->svc->error (c, 0, "linux.cgroupsPath: no container id to name the cgroup");
@@ -366,8 +391,7 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
   /* An absolute path is taken under each hierarchy's root. A relative one
    * is too: relative to the root, never to the cgroup the runtime itself
    * runs in, so that the same config always lands in the same place. */
-  ret = canonical_path (c, given, &path);
-  if (ret < 0)
+  if (path == NULL && (ret = canonical_path (c, given, &path)) < 0)
     return ret;
   free (host->path);
   host->path = path;
@@ -680,7 +704,8 @@ cg1_create_dirs (struct modrun_container *c, struct cg1_host *host)
   int ret = 0;
 
   for (i = 0; i < host->n && ret == 0; i++)
-    ret = create_one (c, &host->h[i], &r);
+    if (!host->h[i].by_systemd)
+      ret = create_one (c, &host->h[i], &r);
   if (ret == 0)
     ret = record_save (c, &r);
   if (ret < 0)
@@ -737,7 +762,7 @@ cg1_check_unused (struct modrun_container *c, struct cg1_host *host)
 
   for (i = 0; i < host->n; i++)
     {
-      if (host->h[i].created)
+      if (host->h[i].created || host->h[i].by_systemd)
         continue;
       n = count_procs (host->h[i].dir, 0);
       if (n > 0)
@@ -761,11 +786,25 @@ cg1_undo_dirs (struct modrun_container *c)
   return ret;
 }
 
+/* Whether RECORD, lines of directories, holds one below DIR. */
+static bool
+holds_child (const char *record, const char *dir)
+{
+  size_t n = strlen (dir);
+  const char *p;
+
+  for (p = record; *p; p += strcspn (p, "\n"), p += *p == '\n')
+    if (strncmp (p, dir, n) == 0 && p[n] == '/')
+      return true;
+  return false;
+}
+
 int
 cg1_destroy_dirs (struct modrun_container *c)
 {
   char path[PATH_MAX];
   cleanup_cg1_free char *text = NULL;
+  cleanup_cg1_free char *all = NULL;
   long long deadline = now_ns () + CG1_RMDIR_TIMEOUT_NS;
   int ret, first = 0;
 
@@ -779,6 +818,9 @@ cg1_destroy_dirs (struct modrun_container *c)
     return 0;
   if (ret < 0)
     return c->svc->error (c, -ret, "read %s", path);
+  all = strdup (text);
+  if (all == NULL)
+    return c->svc->error (c, ENOMEM, "read %s", path);
 
   {
     size_t len = strlen (text);
@@ -790,7 +832,15 @@ cg1_destroy_dirs (struct modrun_container *c)
         text[len - 1] = '\0';
         line = strrchr (text, '\n');
         line = line ? line + 1 : text;
-        if (line[0] == '/')
+        if (line[0] == '/' && holds_child (all, line))
+          {
+            /* A parent made on the way: another container may have put
+             * its own cgroup in it since. Removed only once empty. */
+            if (rmdir (line) < 0 && errno != ENOENT && errno != EBUSY && errno != ENOTEMPTY
+                && first == 0)
+              first = c->svc->error (c, errno, "remove %s", line);
+          }
+        else if (line[0] == '/')
           {
             ret = remove_cgroup (c, line, deadline);
             if (ret < 0 && first == 0)
@@ -800,4 +850,31 @@ cg1_destroy_dirs (struct modrun_container *c)
       }
   }
   return first;
+}
+
+int
+cg1_mark_systemd_dirs (struct modrun_container *c, struct cg1_host *host)
+{
+  char path[PATH_MAX];
+  cleanup_cg1_free char *text = NULL;
+  size_t i;
+  int ret;
+
+  if (c->svc->state_path (c, CG1_RECORD_NAME, path, sizeof (path)) < 0)
+    return c->svc->error (c, ENAMETOOLONG, "the state directory path of %s is too long",
+                          CG1_RECORD_NAME);
+  ret = cg1_read_alloc (path, &text, NULL);
+  if (ret < 0 && ret != -ENOENT)
+    return c->svc->error (c, -ret, "read %s", path);
+  for (i = 0; i < host->n; i++)
+    {
+      size_t n = strlen (host->h[i].dir);
+      const char *p;
+      bool ours = false;
+
+      for (p = text ? text : ""; *p && !ours; p += strcspn (p, "\n"), p += *p == '\n')
+        ours = strncmp (p, host->h[i].dir, n) == 0 && (p[n] == '\n' || p[n] == '\0');
+      host->h[i].by_systemd = !ours;
+    }
+  return 0;
 }
