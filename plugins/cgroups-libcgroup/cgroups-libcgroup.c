@@ -6,11 +6,16 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cgroups-libcgroup.h"
+#include "systemd-path.h"
 
 /* libcgroup, the controllers it finds, and with WITH_PATH the container's
  * cgroup. */
@@ -54,7 +59,115 @@ lcg_validate (struct modrun_container *c, void **data)
   (void)data;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
+  if (host.unit != NULL && !host.v2
+      && (ret = cgroup_systemd_check_devices (c, modrun_json_get (res, "devices"))) < 0)
+    return ret;
   return lcg_validate_resources (c, &host, res, true);
+}
+
+/* The marker of a container whose cgroup is a systemd scope: written in
+ * prepare, before the scope exists, so that the destroy of a failed create
+ * stops it too. */
+static int
+systemd_mark (struct modrun_container *c, const char *unit, bool on)
+{
+  char path[PATH_MAX];
+  size_t len = strlen (unit);
+  ssize_t n;
+  int fd;
+
+  if (c->svc->state_path (c, LCG_SYSTEMD_NAME, path, sizeof (path)) < 0)
+    return c->svc->error (c, ENAMETOOLONG, "state path of %s", LCG_SYSTEMD_NAME);
+  if (!on)
+    return unlink (path) < 0 && errno != ENOENT
+               ? c->svc->error (c, errno, "%s: cannot remove", path)
+               : 0;
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return c->svc->error (c, errno, "%s: cannot create", path);
+  n = write (fd, unit, len);
+  close (fd);
+  if (n < 0 || (size_t)n != len)
+    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
+  return 0;
+}
+
+/* The container's directory of controller NAME when systemd made it for
+ * the scope (a v1 hierarchy the record does not list), or NULL. */
+static const char *
+systemd_dir (struct modrun_container *c, struct lcg_host *host, const char *name, char *buf,
+             size_t len)
+{
+  struct lcg_controller *ctl = lcg_host_find (host, name);
+
+  if (ctl == NULL || ctl->v2 || !ctl->used || lcg_made_leaf (c, host, name)
+      || (size_t)snprintf (buf, len, "%s%s", ctl->mount, host->path) >= len)
+    return NULL;
+  return buf;
+}
+
+/* Hands the limits of the v1 controllers systemd manages in the scope to
+ * it, read back from the kernel, so that a reload of systemd keeps them. */
+static int
+systemd_sync (struct modrun_container *c, struct lcg_host *host, unsigned int what)
+{
+  char mem[PATH_MAX], pids[PATH_MAX], cpu[PATH_MAX], dev[PATH_MAX];
+  struct cgroup_systemd_props p = { 0 };
+  struct cgroup_systemd_dirs d;
+  int ret;
+
+  if (host->v2)
+    return 0;
+  d.memory = systemd_dir (c, host, "memory", mem, sizeof (mem));
+  d.pids = systemd_dir (c, host, "pids", pids, sizeof (pids));
+  d.cpu = systemd_dir (c, host, "cpu", cpu, sizeof (cpu));
+  d.devices = systemd_dir (c, host, "devices", dev, sizeof (dev));
+  ret = cgroup_systemd_read_v1 (c, &d, what, &p);
+  if (ret == 0)
+    ret = cgroup_systemd_set_props (c, host->unit, &p);
+  cgroup_systemd_props_clear (&p);
+  return ret;
+}
+
+/* On a cgroup2 host, the memory and pids limits systemd keeps itself. */
+static void
+scope_limits (struct lcg_host *host, const modrun_json *res, uint64_t *memory_max,
+              uint64_t *tasks_max)
+{
+  const modrun_json *v;
+
+  *memory_max = *tasks_max = 0;
+  if (!host->v2)
+    return;
+  v = modrun_json_path (res, "memory.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *memory_max = (uint64_t)v->integer;
+  v = modrun_json_path (res, "pids.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *tasks_max = (uint64_t)v->integer;
+}
+
+/* The scope, once the init exists: systemd makes it and moves the init
+ * there; libcgroup makes what systemd left, moves the init into every
+ * controller, and writes every limit. */
+static int
+systemd_start (struct modrun_container *c, struct lcg_host *host)
+{
+  const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
+  struct cgroup_systemd_unit u;
+  uint64_t memory_max, tasks_max;
+  int ret;
+
+  if ((ret = resources_of (c, &res)) < 0
+      || (ret = cgroup_systemd_resolve (
+              c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
+             < 0)
+    return ret;
+  scope_limits (host, res, &memory_max, &tasks_max);
+  if ((ret = cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max)) < 0
+      || (ret = lcg_create (c, host, res)) < 0 || (ret = lcg_attach (c, host)) < 0)
+    return ret;
+  return systemd_sync (c, host, CGROUP_SYSTEMD_ALL);
 }
 
 static int
@@ -71,6 +184,9 @@ lcg_prepare (struct modrun_container *c, void **data)
     return 0;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
+  /* systemd makes the scope once the init is there to join it. */
+  if (host.unit != NULL)
+    return systemd_mark (c, host.unit, true);
   return lcg_create (c, &host, res);
 }
 
@@ -84,16 +200,30 @@ lcg_parent_after_clone (struct modrun_container *c, void **data)
   ret = load (c, &host, true);
   if (ret < 0)
     return ret;
+  if (host.unit != NULL && c->command != MODRUN_CMD_EXEC)
+    return systemd_start (c, &host);
   return lcg_attach (c, &host);
 }
 
 static int
 lcg_destroy_stage (struct modrun_container *c, void **data)
 {
+  cleanup_lcg_host struct lcg_host host = { 0 };
+  int ret;
+
   (void)data;
   if (c->command == MODRUN_CMD_EXEC)
     return 0;
-  return lcg_destroy (c);
+  if ((ret = load (c, &host, true)) < 0)
+    return ret;
+  if (host.unit == NULL)
+    return lcg_destroy (c);
+  /* The processes first, so that stopping the scope waits no timeout;
+   * then systemd removes its directories, and libcgroup the others. */
+  if ((ret = lcg_kill_all (c, &host, SIGKILL)) < 0
+      || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = lcg_destroy (c)) < 0)
+    return ret;
+  return systemd_mark (c, host.unit, false);
 }
 
 static int
@@ -106,7 +236,18 @@ lcg_update (struct modrun_container *c, void **data, const modrun_json *resource
   if ((ret = load (c, &host, true)) < 0
       || (ret = lcg_validate_resources (c, &host, resources, false)) < 0)
     return ret;
-  return lcg_apply_resources (c, &host, resources, false);
+  if (host.unit == NULL)
+    return lcg_apply_resources (c, &host, resources, false);
+  if ((!host.v2
+       && (ret = cgroup_systemd_check_devices (c, modrun_json_get (resources, "devices"))) < 0)
+      || (ret = lcg_apply_resources (c, &host, resources, false)) < 0)
+    return ret;
+  /* Devices only when named: systemd denies every device before it
+   * allows the list again. */
+  return systemd_sync (c, &host,
+                       CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
+                           | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES
+                                                                             : 0u));
 }
 
 static int
@@ -192,7 +333,7 @@ lcg_features (struct modrun_container *c, modrun_json *out)
     return svc->error (c, ENOMEM, "features: linux");
   cg = svc->json_add (linux_obj, "cgroup", MODRUN_JSON_OBJECT);
   if (cg == NULL || svc->json_add_bool (cg, "v1", v1) < 0 || svc->json_add_bool (cg, "v2", v2) < 0
-      || svc->json_add_bool (cg, "systemd", 0) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
+      || svc->json_add_bool (cg, "systemd", 1) < 0 || svc->json_add_bool (cg, "systemdUser", 0) < 0
       || svc->json_add_bool (cg, "rdma", rdma) < 0)
     return svc->error (c, ENOMEM, "features: linux.cgroup");
   return 0;

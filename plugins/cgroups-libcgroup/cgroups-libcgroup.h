@@ -14,6 +14,9 @@
 /* The name of the file, in the state directory, listing the cgroups
  * prepare created, one "CONTROLLER PATH" a line, parents first. */
 #define LCG_RECORD_NAME "cgroups-libcgroup.created"
+/* The state file holding the systemd scope of a container created with
+ * --systemd-cgroup. */
+#define LCG_SYSTEMD_NAME "cgroups-libcgroup.systemd"
 
 /* One controller libcgroup found mounted. */
 struct lcg_controller
@@ -32,6 +35,7 @@ struct lcg_host
   bool v2;    /* every controller is on cgroup2: a unified host */
   bool mixed; /* some are on cgroup v1, some on cgroup2: a hybrid host */
   char *path; /* the container's cgroup, "/a/b", once known */
+  char *unit; /* the systemd scope that is the container's cgroup, or NULL */
 };
 
 /* group.c */
@@ -61,6 +65,9 @@ bool lcg_root_has (struct lcg_controller *ctl, const char *file);
 
 int lcg_create (struct modrun_container *c, struct lcg_host *host, const modrun_json *res);
 int lcg_attach (struct modrun_container *c, struct lcg_host *host);
+/* Whether prepare made the container's own cgroup of controller NAME, by
+ * the record; a systemd scope's are systemd's otherwise. */
+bool lcg_made_leaf (struct modrun_container *c, struct lcg_host *host, const char *name);
 int lcg_destroy (struct modrun_container *c);
 /* Removes what lcg_create made, after a failure part way. */
 void lcg_undo (struct modrun_container *c);

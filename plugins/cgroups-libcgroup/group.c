@@ -18,6 +18,7 @@
 #include <libcgroup.h>
 
 #include "cgroups-libcgroup.h"
+#include "systemd-path.h"
 
 #ifndef CGROUP2_SUPER_MAGIC
 #define CGROUP2_SUPER_MAGIC 0x63677270
@@ -93,6 +94,7 @@ lcg_host_clear (struct lcg_host *host)
     }
   free (host->ctl);
   free (host->path);
+  free (host->unit);
   memset (host, 0, sizeof (*host));
 }
 
@@ -238,6 +240,17 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
   return 0;
 }
 
+/* Whether the container was created with --systemd-cgroup. */
+static bool
+systemd_marked (struct modrun_container *c)
+{
+  char path[PATH_MAX];
+
+  return c->id != NULL && c->state_dir != NULL
+         && c->svc->state_path (c, LCG_SYSTEMD_NAME, path, sizeof (path)) == 0
+         && access (path, F_OK) == 0;
+}
+
 int
 lcg_host_set_path (struct modrun_container *c, struct lcg_host *host)
 {
@@ -252,10 +265,20 @@ lcg_host_set_path (struct modrun_container *c, struct lcg_host *host)
       if (ret < 0)
         return ret;
     }
-  if (c->options & MODRUN_OPT_SYSTEMD_CGROUP)
-    return c->svc->error (
-        c, 0, "linux.cgroupsPath: \"%s\": systemd cgroups are not supported by cgroups-libcgroup",
-        given ? given : "");
+  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || systemd_marked (c))
+    {
+      struct cgroup_systemd_unit u;
+
+      if ((ret = cgroup_systemd_resolve (c, given, &u)) < 0)
+        return ret;
+      free (host->unit);
+      host->unit = strdup (u.unit);
+      free (host->path);
+      host->path = strdup (u.path);
+      if (host->unit == NULL || host->path == NULL)
+        return c->svc->error (c, ENOMEM, "linux.cgroupsPath");
+      return 0;
+    }
   if (given == NULL || *given == '\0')
     {
       if (c->id == NULL)
@@ -707,4 +730,28 @@ void
 lcg_undo (struct modrun_container *c)
 {
   destroy_recorded (c, true);
+}
+
+bool
+lcg_made_leaf (struct modrun_container *c, struct lcg_host *host, const char *name)
+{
+  char path[PATH_MAX], line[PATH_MAX + 64];
+  const char *mount = mount_of (host, name);
+  bool made = false;
+  FILE *f;
+
+  if (record_path (c, path, sizeof (path)) < 0 || (f = fopen (path, "re")) == NULL)
+    return false;
+  while (!made && fgets (line, sizeof (line), f) != NULL)
+    {
+      char *sp = strchr (line, ' ');
+
+      line[strcspn (line, "\n")] = '\0';
+      if (sp == NULL)
+        continue;
+      *sp = '\0';
+      made = strcmp (sp + 1, host->path) == 0 && strcmp (mount_of (host, line), mount) == 0;
+    }
+  fclose (f);
+  return made;
 }
