@@ -24,7 +24,7 @@ if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] &&
   fi
   "$HERE/../vm/run-in-vm.sh" -S "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
     -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    bash "$SELF" "$@"
+    -e MODRUN_TEST_SCOPE_BACKEND bash "$SELF" "$@"
   status=$?
   case $status in
     124) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S) timed out" ;;
@@ -39,11 +39,14 @@ fi
 CG=/sys/fs/cgroup
 [ "$(stat -fc %T $CG)" = cgroup2fs ] || bail_out "$CG is not cgroup2"
 
-plan 22
-
+# MODRUN_TEST_SCOPE_BACKEND picks the backend: cgroups-v2 by default.
+BACKEND=${MODRUN_TEST_SCOPE_BACKEND:-cgroups-v2}
 if [ "$RUNTIME_NAME" = modrun ]; then
-  MODRUN="$MODRUN --plugins cgroups=cgroups-v2"
+  $MODRUN --plugins cgroups=$BACKEND plugins 2>/dev/null | grep -Eq "^$BACKEND +cgroups .* yes .* ok\$" ||
+    skip_all "the $BACKEND plugin is not built"
+  MODRUN="$MODRUN --plugins cgroups=$BACKEND"
 fi
+plan 22
 # A nested slice: systemd puts modrun-test-sd.slice in modrun-test.slice,
 # in modrun.slice.
 SLICE=modrun-test-sd.slice

@@ -48,6 +48,10 @@ else
 fi
 
 BACKENDS=(cgroups-v1)
+if [ "$RUNTIME_NAME" = modrun ] && $MODRUN --plugins cgroups=cgroups-libcgroup plugins 2>/dev/null |
+  grep -Eq '^cgroups-libcgroup +cgroups .* yes .* ok$'; then
+  BACKENDS+=(cgroups-libcgroup)
+fi
 plan $((${#BACKENDS[@]} * 2 * 30 + 1))
 
 unit_state ()
@@ -130,7 +134,7 @@ for run in "${BACKENDS[@]/%/ nested}" "${BACKENDS[@]/%/ system}"; do
     "33554432 32" "$what: systemd keeps memory and pids limits as the scope's properties"
   # systemd manages the devices controller of a scope in a slice where
   # some unit has a device policy (system.slice here), not in a new slice.
-  if grep -qx "$CG/devices$P" "$TEST_ROOT/$ID/cgroups-v1.created"; then
+  if grep -Eqx "($CG/devices| *devices )$P" "$TEST_ROOT/$ID/$backend.created"; then
     devs="runtime's, policy $(systemctl show -p DevicePolicy --value "$UNIT")"
   else
     devs="systemd's, policy $(systemctl show -p DevicePolicy --value "$UNIT")"
