@@ -1,9 +1,10 @@
 #!/bin/bash
-# operations: features, ps, update, events, and their errors on unknown
-# ids, containers not running and bad input.
+# operations: features, ps, update, events, pause and resume of a created
+# container, and their errors on unknown ids, containers not running and
+# bad input.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 84
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -209,5 +210,59 @@ expect_error "events with a bad interval" "interval.*5x|5x.*interval" events --i
 expect_error "ps of an unknown id" "container does not exist" ps nosuch
 expect_error "update of an unknown id" "container does not exist" update --memory 1m nosuch
 expect_error "events of an unknown id" "container does not exist" events --stats nosuch
+
+# 7. pause and resume of a container that is created but not started: it
+# is paused while frozen, created again after resume, and start waits for
+# the resume.
+freezer ()
+{
+  case $(cg_value "$1" freezer freezer.state cgroup.freeze) in
+    FROZEN | 1) echo frozen ;;
+    THAWED | 0) echo thawed ;;
+    *) echo "unknown: $(cg_value "$1" freezer freezer.state cgroup.freeze)" ;;
+  esac
+}
+cfg --arg cg "$CG_PARENT/pc" '.process.args = ["/bin/mrtest", "wait-signal", "TERM"]
+                              | .linux.cgroupsPath = $cg'
+rt create --bundle "$B" pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 created" "create pc" || diag "$RT_ERR"
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 paused frozen" \
+  "pause of a created container freezes it, and state says paused" || diag "$RT_ERR"
+expect_error "pause of a paused container" "container not running" pause pc
+expect_error "start of a paused created container" \
+  "cannot start a container in the paused state" start pc
+assert_eq "$(ctr_status pc) $(freezer pc)" "paused frozen" "a refused start leaves it paused"
+rt resume pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 created thawed" \
+  "resume of a paused created container thaws it, and state says created again" ||
+  diag "$RT_ERR"
+expect_error "resume of a created container" "container not paused" resume pc
+rt start pc
+assert_eq "$RT_STATUS" 0 "start after resume" || diag "$RT_ERR"
+wait_status pc running 10
+ok $? "the started container runs"
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 paused frozen" \
+  "pause of the running container" || diag "$RT_ERR"
+expect_error "start of a paused running container" \
+  "cannot start a container in the paused state" start pc
+rt resume pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 running thawed" \
+  "resume of the running container" || diag "$RT_ERR"
+rt kill pc TERM
+wait_status pc stopped 10
+ok $? "the container ends on TERM after pause and resume"
+rt delete pc
+assert_eq "$RT_STATUS" 0 "delete pc" || diag "$RT_ERR"
+
+rt create --bundle "$B" pc
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 paused" "pause of a second created container" ||
+  diag "$RT_ERR"
+expect_error "delete of a paused created container" "not stopped" delete pc
+rt delete --force pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 " "delete --force of a paused created container" ||
+  diag "$RT_ERR"
 
 assert_no_leftovers
