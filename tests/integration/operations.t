@@ -4,7 +4,7 @@
 # bad input.
 . "$(dirname "$0")/lib.sh"
 
-plan 84
+plan 101
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -168,13 +168,35 @@ fi
 assert_eq "$($MODRUN events --stats p1 2>&1 | jq .data.pids.limit)" 40 \
   "events --stats reports the new pids limit"
 
+# expect_bad_resources DESCRIPTION SOURCE ERE ARGS...: exit 1, one error
+# line matching ERE that names SOURCE (modrun; runc names none) and never
+# config.json, which the update did not read.
+expect_bad_resources ()
+{
+  local desc=$1 source=$2 ere=$3
+  shift 3
+  assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" "$desc: exit 1, one error line"
+  assert_match "$RT_ERR" "$ere" "$desc: says what is wrong" || diag "$RT_ERR"
+  assert_no_match "$RT_ERR" "config\.json" "$desc: does not blame config.json"
+  if [ "$RUNTIME_NAME" = modrun ]; then
+    assert_match "$RT_ERR" "update: $source: " "$desc: names $source" || diag "$RT_ERR"
+  else
+    skip "$RUNTIME_NAME names no source"
+  fi
+}
 rt_in '{"memory": ' update -r - p1
-assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
-  "update -r - with bad JSON: exit 1, one error line"
-assert_match "$RT_ERR" "line 1|unexpected EOF" "update with bad JSON says what is wrong" || diag "$RT_ERR"
+expect_bad_resources "update -r - with bad JSON" stdin "line 1|unexpected EOF"
 rt_in '[1]' update -r - p1
-assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
-  "update -r - with an array: exit 1, one error line"
+expect_bad_resources "update -r - with an array" stdin "object|array"
+rt_in '{"pids": {"limit": "x"}}' update -r - p1
+expect_bad_resources "update -r - with a string for pids.limit" stdin "pids\.limit"
+printf '{"pids": {"limit": 7}' >"$TEST_TMP/bad.json"
+rt update -r "$TEST_TMP/bad.json" p1
+expect_bad_resources "update -r FILE with bad JSON" "$TEST_TMP/bad.json" "line 1|unexpected EOF"
+echo '{"pids": {"limit": true}}' >"$TEST_TMP/bad.json"
+rt update -r "$TEST_TMP/bad.json" p1
+expect_bad_resources "update -r FILE with a boolean for pids.limit" "$TEST_TMP/bad.json" \
+  "pids\.limit"
 expect_error "update with a bad size" "memory.*12x" update --memory 12x p1
 expect_error "update -r with a missing file" "nosuch.json" update -r "$TEST_TMP/nosuch.json" p1
 assert_eq "$(cg_value p1 pids pids.max pids.max)" 40 "failed updates leave the limits alone"
