@@ -701,8 +701,8 @@ save_resources (struct mr_ctr *ct, const modrun_json *resources, mr_error **err)
 }
 
 int
-mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources,
-           const char *source, mr_error **err)
+mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, const char *source,
+           mr_error **err)
 {
   struct mr_plugin *p;
   struct mr_ctr ct;

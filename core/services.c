@@ -103,8 +103,8 @@ get_member (struct modrun_container *c, const modrun_json *obj, const char *wher
        * claim the value is not an integer at all. */
       if (want == MODRUN_JSON_INTEGER && v->type == MODRUN_JSON_DOUBLE && v->string != NULL
           && v->string[strspn (v->string, "-0123456789")] == '\0')
-        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", source_name (c),
-                          path, v->string);
+        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", source_name (c), path,
+                          v->string);
       return svc_error (c, 0, "%s: %s: expected %s, got %s", source_name (c), path,
                         modrun_json_type_name (want), modrun_json_type_name (v->type));
     }
