@@ -41,8 +41,8 @@ int mr_features (struct mr_runtime *rt, mr_error **err);
 int mr_ps (struct mr_runtime *rt, const char *id, const char *format, char *const *ps_args,
            mr_error **err);
 /* RESOURCES is a linux.resources object: only the members to change.
- * SOURCE names where it came from in messages about its fields ("stdin",
- * the -r file), or is NULL when the command line's options made it. */
+ * SOURCE names where it came from in messages about its fields: "stdin",
+ * the -r file, "command line". */
 int mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources,
                const char *source, mr_error **err);
 /* Prints one stats event (STATS), or one every INTERVAL_MS until the

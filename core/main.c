@@ -1041,7 +1041,8 @@ cmd_update (struct mr_runtime *rt, const struct command *cmd, const struct args 
     }
   if (ret < 0)
     return ret;
-  return mr_update (rt, a->pos[0], res, file != NULL ? resources_source (file) : NULL, err);
+  return mr_update (rt, a->pos[0], res, file != NULL ? resources_source (file) : "command line",
+                    err);
 }
 
 /* A duration as Go writes them: numbers with a unit each, "1m30s",

@@ -33,7 +33,7 @@ struct mr_container_core
   const char *plugin;
   /* What the JSON the plugins read came from, as messages about its
    * fields name it: NULL for config.json; update sets the name of its
-   * resources ("stdin", the -r file). */
+   * resources ("stdin", the -r file, "command line"). */
   const char *source;
 };
 
