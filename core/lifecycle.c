@@ -369,11 +369,11 @@ mr_start (struct mr_runtime *rt, const char *id, mr_error **err)
       ret = mr_fail (err, 0, "%s: cannot start a container that has stopped", id);
       goto out;
     case MR_STATUS_RUNNING:
-    case MR_STATUS_PAUSED:
       ret = mr_fail (err, 0, "%s: cannot start an already running container", id);
       goto out;
     default:
-      ret = mr_fail (err, 0, "%s: cannot start a container that is %s", id,
+      /* Paused, which a created container may be too: resume first. */
+      ret = mr_fail (err, 0, "%s: cannot start a container in the %s state", id,
                      mr_status_name (mr_state_status (ct.dir, ct.st)));
       goto out;
     }
@@ -541,7 +541,9 @@ set_freeze (struct mr_runtime *rt, const char *id, bool freeze, mr_error **err)
   if (ret < 0)
     goto out;
   status = mr_state_status (ct.dir, ct.st);
-  if (freeze && status != MR_STATUS_RUNNING)
+  /* A created container freezes too: its init waits on the exec fifo,
+   * and start is refused until resume. */
+  if (freeze && status != MR_STATUS_RUNNING && status != MR_STATUS_CREATED)
     {
       ret = fail_plain (err, EINVAL, "%s: container not running", id);
       goto out;

@@ -40,8 +40,11 @@ int mr_features (struct mr_runtime *rt, mr_error **err);
  * empty) and keeps the lines of the container's processes. */
 int mr_ps (struct mr_runtime *rt, const char *id, const char *format, char *const *ps_args,
            mr_error **err);
-/* RESOURCES is a linux.resources object: only the members to change. */
-int mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, mr_error **err);
+/* RESOURCES is a linux.resources object: only the members to change.
+ * SOURCE names where it came from in messages about its fields: "stdin",
+ * the -r file, "command line". */
+int mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources,
+               const char *source, mr_error **err);
 /* Prints one stats event (STATS), or one every INTERVAL_MS until the
  * container stops. */
 int mr_events (struct mr_runtime *rt, const char *id, bool stats, long interval_ms, mr_error **err);

@@ -911,32 +911,33 @@ sub_object (modrun_json *res, const char *key)
   return o;
 }
 
+/* What update -r FILE reads from: "stdin" for "-". */
+static const char *
+resources_source (const char *file)
+{
+  return strcmp (file, "-") == 0 ? "stdin" : file;
+}
+
 /* The resources of update -r FILE (or "-": stdin). */
 static int
 read_resources (const char *file, modrun_json **out, mr_error **err)
 {
+  cleanup_free char *name = mr_xasprintf ("update: %s", resources_source (file));
   cleanup_free char *text = NULL;
   size_t len = 0;
   int ret;
 
-  if (strcmp (file, "-") == 0)
+  ret = mr_read_file (strcmp (file, "-") == 0 ? "/dev/stdin" : file, &text, &len, err);
+  if (ret < 0)
     {
-      ret = mr_read_file ("/dev/stdin", &text, &len, err);
-      if (ret < 0)
-        return ret;
-      ret = mr_json_parse (text, len, "update: resources from stdin", out, err);
-      file = "stdin";
+      mr_error_prefix (err, "update");
+      return ret;
     }
-  else
-    {
-      cleanup_free char *name = mr_xasprintf ("update: %s", file);
-
-      ret = mr_json_parse_file (file, name, out, err);
-    }
+  ret = mr_json_parse (text, len, name, out, err);
   if (ret < 0)
     return ret;
   if ((*out)->type != MODRUN_JSON_OBJECT)
-    return mr_fail (err, 0, "update: %s: expected an object of linux.resources, got %s", file,
+    return mr_fail (err, 0, "%s: expected an object of linux.resources, got %s", name,
                     modrun_json_type_name ((*out)->type));
   return 0;
 }
@@ -1040,7 +1041,8 @@ cmd_update (struct mr_runtime *rt, const struct command *cmd, const struct args 
     }
   if (ret < 0)
     return ret;
-  return mr_update (rt, a->pos[0], res, err);
+  return mr_update (rt, a->pos[0], res, file != NULL ? resources_source (file) : "command line",
+                    err);
 }
 
 /* A duration as Go writes them: numbers with a unit each, "1m30s",

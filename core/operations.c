@@ -701,7 +701,8 @@ save_resources (struct mr_ctr *ct, const modrun_json *resources, mr_error **err)
 }
 
 int
-mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, mr_error **err)
+mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, const char *source,
+           mr_error **err)
 {
   struct mr_plugin *p;
   struct mr_ctr ct;
@@ -721,7 +722,9 @@ mr_update (struct mr_runtime *rt, const char *id, const modrun_json *resources, 
       ret = -ENOTSUP;
       goto out;
     }
+  ct.core.source = source;
   ret = p->desc->update (&ct.c, &p->data, resources);
+  ct.core.source = NULL;
   if (ret < 0)
     {
       ret = mr_ctr_plugin_failure (&ct, p, "update", ret, err);

@@ -31,6 +31,10 @@ struct mr_container_core
   mr_error *err; /* set by services->error during a stage */
   const char *stage;
   const char *plugin;
+  /* What the JSON the plugins read came from, as messages about its
+   * fields name it: NULL for config.json; update sets the name of its
+   * resources ("stdin", the -r file, "command line"). */
+  const char *source;
 };
 
 const struct modrun_services *mr_services (void);

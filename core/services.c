@@ -22,6 +22,15 @@ core_of (const struct modrun_container *c)
   return (struct mr_container_core *)c->core;
 }
 
+/* The name of the document whose fields the running stage reads. */
+static const char *
+source_name (const struct modrun_container *c)
+{
+  const struct mr_container_core *core = core_of (c);
+
+  return core != NULL && core->source != NULL ? core->source : CONFIG_NAME;
+}
+
 static void __attribute__ ((format (printf, 3, 4)))
 svc_log (const struct modrun_container *c, int level, const char *fmt, ...)
 {
@@ -81,7 +90,7 @@ get_member (struct modrun_container *c, const modrun_json *obj, const char *wher
   if (obj == NULL || obj->type == MODRUN_JSON_NULL)
     return 0;
   if (obj->type != MODRUN_JSON_OBJECT)
-    return svc_error (c, 0, "%s: %s: expected object, got %s", CONFIG_NAME,
+    return svc_error (c, 0, "%s: %s: expected object, got %s", source_name (c),
                       where && *where ? where : "(root)", modrun_json_type_name (obj->type));
   v = modrun_json_get (obj, key);
   if (v == NULL || v->type == MODRUN_JSON_NULL)
@@ -94,9 +103,9 @@ get_member (struct modrun_container *c, const modrun_json *obj, const char *wher
        * claim the value is not an integer at all. */
       if (want == MODRUN_JSON_INTEGER && v->type == MODRUN_JSON_DOUBLE && v->string != NULL
           && v->string[strspn (v->string, "-0123456789")] == '\0')
-        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", CONFIG_NAME, path,
+        return svc_error (c, 0, "%s: %s: integer %s does not fit in 64 bits", source_name (c), path,
                           v->string);
-      return svc_error (c, 0, "%s: %s: expected %s, got %s", CONFIG_NAME, path,
+      return svc_error (c, 0, "%s: %s: expected %s, got %s", source_name (c), path,
                         modrun_json_type_name (want), modrun_json_type_name (v->type));
     }
   *out = v;

@@ -274,6 +274,7 @@ mr_state_load (const char *root, const char *id, struct mr_state **out, mr_error
 enum mr_status
 mr_state_status (const char *dir, const struct mr_state *st)
 {
+  cleanup_free char *mark = NULL;
   cleanup_free char *fifo = NULL;
   unsigned long long start;
   int zombie = 0;
@@ -283,15 +284,16 @@ mr_state_status (const char *dir, const struct mr_state *st)
   start = mr_proc_start_time (st->pid, &zombie);
   if (start == 0 || zombie || (st->start_time != 0 && start != st->start_time))
     return MR_STATUS_STOPPED;
+  /* Only pause freezes a container, and it leaves this mark until resume
+   * thaws it: the core itself knows no cgroup path to look at. A created
+   * container may be paused too; resume makes it created again, as its
+   * exec fifo is still there. */
+  mark = mr_xasprintf ("%s/paused", dir);
+  if (access (mark, F_OK) == 0)
+    return MR_STATUS_PAUSED;
   fifo = mr_xasprintf ("%s/exec.fifo", dir);
   if (access (fifo, F_OK) == 0)
     return MR_STATUS_CREATED;
-  /* Only pause freezes a container, and it leaves this mark until resume
-   * thaws it: the core itself knows no cgroup path to look at. */
-  free (fifo);
-  fifo = mr_xasprintf ("%s/paused", dir);
-  if (access (fifo, F_OK) == 0)
-    return MR_STATUS_PAUSED;
   return MR_STATUS_RUNNING;
 }
 

@@ -200,7 +200,9 @@ struct modrun_services
    * dotted path from the config's root ("" for the root itself). Return 1
    * when present and of the right type, 0 when absent or null (OUT left
    * alone), or a negative value after recording an error that names the
-   * field and the type expected. */
+   * document, the field and the type expected. The document is
+   * config.json, but in the update op, whose RESOURCES come from the
+   * command line, stdin or a file: the error names that source. */
   int (*get_string) (struct modrun_container *c, const modrun_json *obj, const char *where,
                      const char *key, const char **out);
   int (*get_int) (struct modrun_container *c, const modrun_json *obj, const char *where,

@@ -222,13 +222,22 @@ assert_match "$tty_out" "^stdout-tty: yes$" "its output reaches our stdout throu
 xrun ex mrtest tty
 assert_match "$X_OUT" "^stdin-tty: no$" "without -t no terminal (the init's config has none)"
 
+# tty_receiver: starts recvtty on $SOCK, output in tty.out. The socket of
+# an earlier receiver is removed first: recvtty leaves it behind, and the
+# wait would find it at once and let the runtime connect to a socket that
+# nobody listens on any more.
 SOCK=$TEST_TMP/console.sock
-timeout 60 "$RECVTTY" "$SOCK" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
-recvpid=$!
-for _ in $(seq 50); do
-  [ -S "$SOCK" ] && break
-  sleep 0.1
-done
+tty_receiver ()
+{
+  rm -f "$SOCK"
+  timeout 60 "$RECVTTY" "$SOCK" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+  recvpid=$!
+  for _ in $(seq 50); do
+    [ -S "$SOCK" ] && break
+    sleep 0.1
+  done
+}
+tty_receiver
 xrun -t -d --console-socket "$SOCK" ex mrtest tty
 assert_eq "$X_STATUS" 0 "exec -t -d --console-socket" || diag "$X_ERR"
 wait "$recvpid"
@@ -245,13 +254,10 @@ cat >"$TEST_TMP/tty.json" <<'JSON'
 { "args": ["/bin/mrtest", "tty"], "cwd": "/", "terminal": true,
   "consoleSize": {"height": 33, "width": 111} }
 JSON
-timeout 60 "$RECVTTY" "$SOCK" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
-recvpid=$!
-for _ in $(seq 50); do
-  [ -S "$SOCK" ] && break
-  sleep 0.1
-done
+tty_receiver
 xrun -d --console-socket "$SOCK" -p "$TEST_TMP/tty.json" ex
+# A failed exec never connects: the receiver would wait for a minute.
+[ "$X_STATUS" = 0 ] || { diag "exec --process with consoleSize: $X_ERR"; kill "$recvpid"; }
 wait "$recvpid"
 assert_eq "$(tr -d '\r' <"$TEST_TMP/tty.out" | sed -n 's/^stdin-rows: //p; s/^stdin-cols: //p' |
   tr '\n' ' ')" "33 111 " "exec --process with consoleSize: the terminal has that size"

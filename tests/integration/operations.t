@@ -1,9 +1,10 @@
 #!/bin/bash
-# operations: features, ps, update, events, and their errors on unknown
-# ids, containers not running and bad input.
+# operations: features, ps, update, events, pause and resume of a created
+# container, and their errors on unknown ids, containers not running and
+# bad input.
 . "$(dirname "$0")/lib.sh"
 
-plan 62
+plan 101
 
 B=$TEST_TMP/bundle
 make_bundle "$B"
@@ -167,13 +168,35 @@ fi
 assert_eq "$($MODRUN events --stats p1 2>&1 | jq .data.pids.limit)" 40 \
   "events --stats reports the new pids limit"
 
+# expect_bad_resources DESCRIPTION SOURCE ERE ARGS...: exit 1, one error
+# line matching ERE that names SOURCE (modrun; runc names none) and never
+# config.json, which the update did not read.
+expect_bad_resources ()
+{
+  local desc=$1 source=$2 ere=$3
+  shift 3
+  assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" "$desc: exit 1, one error line"
+  assert_match "$RT_ERR" "$ere" "$desc: says what is wrong" || diag "$RT_ERR"
+  assert_no_match "$RT_ERR" "config\.json" "$desc: does not blame config.json"
+  if [ "$RUNTIME_NAME" = modrun ]; then
+    assert_match "$RT_ERR" "update: $source: " "$desc: names $source" || diag "$RT_ERR"
+  else
+    skip "$RUNTIME_NAME names no source"
+  fi
+}
 rt_in '{"memory": ' update -r - p1
-assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
-  "update -r - with bad JSON: exit 1, one error line"
-assert_match "$RT_ERR" "line 1|unexpected EOF" "update with bad JSON says what is wrong" || diag "$RT_ERR"
+expect_bad_resources "update -r - with bad JSON" stdin "line 1|unexpected EOF"
 rt_in '[1]' update -r - p1
-assert_eq "$RT_STATUS $(printf '%s' "$RT_ERR" | grep -c .)" "1 1" \
-  "update -r - with an array: exit 1, one error line"
+expect_bad_resources "update -r - with an array" stdin "object|array"
+rt_in '{"pids": {"limit": "x"}}' update -r - p1
+expect_bad_resources "update -r - with a string for pids.limit" stdin "pids\.limit"
+printf '{"pids": {"limit": 7}' >"$TEST_TMP/bad.json"
+rt update -r "$TEST_TMP/bad.json" p1
+expect_bad_resources "update -r FILE with bad JSON" "$TEST_TMP/bad.json" "line 1|unexpected EOF"
+echo '{"pids": {"limit": true}}' >"$TEST_TMP/bad.json"
+rt update -r "$TEST_TMP/bad.json" p1
+expect_bad_resources "update -r FILE with a boolean for pids.limit" "$TEST_TMP/bad.json" \
+  "pids\.limit"
 expect_error "update with a bad size" "memory.*12x" update --memory 12x p1
 expect_error "update -r with a missing file" "nosuch.json" update -r "$TEST_TMP/nosuch.json" p1
 assert_eq "$(cg_value p1 pids pids.max pids.max)" 40 "failed updates leave the limits alone"
@@ -209,5 +232,59 @@ expect_error "events with a bad interval" "interval.*5x|5x.*interval" events --i
 expect_error "ps of an unknown id" "container does not exist" ps nosuch
 expect_error "update of an unknown id" "container does not exist" update --memory 1m nosuch
 expect_error "events of an unknown id" "container does not exist" events --stats nosuch
+
+# 7. pause and resume of a container that is created but not started: it
+# is paused while frozen, created again after resume, and start waits for
+# the resume.
+freezer ()
+{
+  case $(cg_value "$1" freezer freezer.state cgroup.freeze) in
+    FROZEN | 1) echo frozen ;;
+    THAWED | 0) echo thawed ;;
+    *) echo "unknown: $(cg_value "$1" freezer freezer.state cgroup.freeze)" ;;
+  esac
+}
+cfg --arg cg "$CG_PARENT/pc" '.process.args = ["/bin/mrtest", "wait-signal", "TERM"]
+                              | .linux.cgroupsPath = $cg'
+rt create --bundle "$B" pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 created" "create pc" || diag "$RT_ERR"
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 paused frozen" \
+  "pause of a created container freezes it, and state says paused" || diag "$RT_ERR"
+expect_error "pause of a paused container" "container not running" pause pc
+expect_error "start of a paused created container" \
+  "cannot start a container in the paused state" start pc
+assert_eq "$(ctr_status pc) $(freezer pc)" "paused frozen" "a refused start leaves it paused"
+rt resume pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 created thawed" \
+  "resume of a paused created container thaws it, and state says created again" ||
+  diag "$RT_ERR"
+expect_error "resume of a created container" "container not paused" resume pc
+rt start pc
+assert_eq "$RT_STATUS" 0 "start after resume" || diag "$RT_ERR"
+wait_status pc running 10
+ok $? "the started container runs"
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 paused frozen" \
+  "pause of the running container" || diag "$RT_ERR"
+expect_error "start of a paused running container" \
+  "cannot start a container in the paused state" start pc
+rt resume pc
+assert_eq "$RT_STATUS $(ctr_status pc) $(freezer pc)" "0 running thawed" \
+  "resume of the running container" || diag "$RT_ERR"
+rt kill pc TERM
+wait_status pc stopped 10
+ok $? "the container ends on TERM after pause and resume"
+rt delete pc
+assert_eq "$RT_STATUS" 0 "delete pc" || diag "$RT_ERR"
+
+rt create --bundle "$B" pc
+rt pause pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 paused" "pause of a second created container" ||
+  diag "$RT_ERR"
+expect_error "delete of a paused created container" "not stopped" delete pc
+rt delete --force pc
+assert_eq "$RT_STATUS $(ctr_status pc)" "0 " "delete --force of a paused created container" ||
+  diag "$RT_ERR"
 
 assert_no_leftovers

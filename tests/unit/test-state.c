@@ -210,8 +210,12 @@ test_status (void)
   ok (mr_write_file (paused, "", 0, 0600, NULL) == 0
           && status_of (dir, child, start) == MR_STATUS_PAUSED,
       "live child with the pause mark: paused");
-  unlink (paused);
   mkfifo (fifo, 0600);
+  ok (status_of (dir, child, start) == MR_STATUS_PAUSED,
+      "live child with the pause mark and the fifo (a paused created container): paused");
+  unlink (paused);
+  ok (status_of (dir, child, start) == MR_STATUS_CREATED,
+      "live child with the fifo once the pause mark is gone: created again");
   ok (status_of (dir, child, start + 1) == MR_STATUS_STOPPED,
       "start time mismatch (reused pid): stopped");
   ok (status_of (dir, 0, 0) == MR_STATUS_STOPPED, "pid 0: stopped");
