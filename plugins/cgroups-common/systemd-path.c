@@ -209,10 +209,11 @@ cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *dev
       if (type == NULL || (type->type == MODRUN_JSON_STRING && strcmp (type->string, "a") == 0))
         all = allowed;
       else if (all && !allowed)
-        return c->svc->error (c, 0,
-                              "linux.resources.devices[%u]: --systemd-cgroup cannot keep a deny "
-                              "rule that follows \"allow every device\": systemd has no form for it",
-                              i);
+        return c->svc->error (
+            c, 0,
+            "linux.resources.devices[%u]: --systemd-cgroup cannot keep a deny "
+            "rule that follows \"allow every device\": systemd has no form for it",
+            i);
     }
   return 0;
 }

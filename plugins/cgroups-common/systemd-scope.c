@@ -473,7 +473,8 @@ append_devices (sd_bus_message *m, const struct cgroup_systemd_props *p)
   for (i = 0; i < p->n_devices; i++)
     if ((ret = sd_bus_message_append (m, "(ss)", p->devices[i].path, p->devices[i].access)) < 0)
       return ret;
-  if ((ret = sd_bus_message_close_container (m)) < 0 || (ret = sd_bus_message_close_container (m)) < 0
+  if ((ret = sd_bus_message_close_container (m)) < 0
+      || (ret = sd_bus_message_close_container (m)) < 0
       || (ret = sd_bus_message_close_container (m)) < 0)
     return ret;
   return append_prop (m, "DevicePolicy", 's', policy);
@@ -523,8 +524,8 @@ cgroup_systemd_set_props (struct modrun_container *c, const char *unit,
   sd_bus_message_unref (reply);
   if (ret < 0)
     {
-      ret = c->svc->error (c, 0, "--systemd-cgroup: systemd cannot set the limits of %s: %s",
-                           unit, error.message ? error.message : strerror (-ret));
+      ret = c->svc->error (c, 0, "--systemd-cgroup: systemd cannot set the limits of %s: %s", unit,
+                           error.message ? error.message : strerror (-ret));
       sd_bus_error_free (&error);
       return ret;
     }

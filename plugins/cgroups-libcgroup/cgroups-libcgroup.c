@@ -244,10 +244,10 @@ lcg_update (struct modrun_container *c, void **data, const modrun_json *resource
     return ret;
   /* Devices only when named: systemd denies every device before it
    * allows the list again. */
-  return systemd_sync (c, &host,
-                       CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
-                           | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES
-                                                                             : 0u));
+  return systemd_sync (
+      c, &host,
+      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
+          | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES : 0u));
 }
 
 static int

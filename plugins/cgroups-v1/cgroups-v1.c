@@ -58,7 +58,8 @@ cgroups_v1_validate (struct modrun_container *c, void **data)
   (void)data;
   if ((ret = load (c, &host, true)) < 0 || (ret = resources_of (c, &res)) < 0)
     return ret;
-  if (host.unit != NULL && (ret = cgroup_systemd_check_devices (c, modrun_json_get (res, "devices"))) < 0)
+  if (host.unit != NULL
+      && (ret = cgroup_systemd_check_devices (c, modrun_json_get (res, "devices"))) < 0)
     return ret;
   return cg1_validate_resources (c, &host, res);
 }
@@ -328,8 +329,8 @@ cgroups_v1_destroy (struct modrun_container *c, void **data)
   /* Stopping the scope kills what is left in it, and systemd removes the
    * directories it made; the processes go first, so that no stop timeout
    * is waited. Then the runtime's own directories. */
-  if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0 || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0
-      || (ret = cg1_destroy_dirs (c)) < 0)
+  if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0
+      || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = cg1_destroy_dirs (c)) < 0)
     return ret;
   return systemd_mark (c, host.unit, false);
 }
@@ -352,10 +353,10 @@ cgroups_v1_update (struct modrun_container *c, void **data, const modrun_json *r
    * named, since systemd denies every device before it allows the list. */
   if ((ret = cg1_mark_systemd_dirs (c, &host)) < 0)
     return ret;
-  return systemd_sync (c, &host,
-                       CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
-                           | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES
-                                                                             : 0u));
+  return systemd_sync (
+      c, &host,
+      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
+          | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES : 0u));
 }
 
 static int

@@ -60,7 +60,7 @@ parse_rule (struct modrun_container *c, const modrun_json *d, uint32_t i, struct
 
   snprintf (where, sizeof (where), "linux.resources.devices[%u]", i);
   if (d == NULL || d->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where,
+    return c->svc->error (c, 0, "%s: expected object, got %s", where,
                           modrun_json_type_name (d ? d->type : MODRUN_JSON_NULL));
   r->major = r->minor = -1;
   if ((ret = c->svc->get_bool (c, d, where, "allow", &allow)) < 0
@@ -70,19 +70,17 @@ parse_rule (struct modrun_container *c, const modrun_json *d, uint32_t i, struct
       || (ret = c->svc->get_int (c, d, where, "minor", &r->minor)) < 0)
     return ret;
   if (modrun_json_get (d, "allow") == NULL)
-    return c->svc->error (c, 0, "config.json: %s.allow: expected boolean, got nothing", where);
+    return c->svc->error (c, 0, "%s.allow: expected boolean, got nothing", where);
   r->allow = allow != 0;
   if (type == NULL || *type == '\0')
     r->type = 'a';
   else if (strcmp (type, "a") == 0 || strcmp (type, "c") == 0 || strcmp (type, "b") == 0)
     r->type = type[0];
   else
-    return c->svc->error (c, 0, "config.json: %s.type: expected \"a\", \"c\" or \"b\", got \"%s\"",
-                          where, type);
+    return c->svc->error (c, 0, "%s.type: expected \"a\", \"c\" or \"b\", got \"%s\"", where, type);
   if (r->major < -1 || r->major > UINT32_MAX || r->minor < -1 || r->minor > UINT32_MAX)
-    return c->svc->error (
-        c, 0, "config.json: %s: expected a device number or -1, got %" PRId64 ":%" PRId64, where,
-        r->major, r->minor);
+    return c->svc->error (c, 0, "%s: expected a device number or -1, got %" PRId64 ":%" PRId64,
+                          where, r->major, r->minor);
   r->access = 0;
   if (access == NULL || *access == '\0')
     r->access = ACC_ALL;
@@ -95,8 +93,8 @@ parse_rule (struct modrun_container *c, const modrun_json *d, uint32_t i, struct
       else if (*p == 'm')
         r->access |= BPF_DEVCG_ACC_MKNOD;
       else
-        return c->svc->error (
-            c, 0, "config.json: %s.access: expected letters of \"rwm\", got \"%s\"", where, access);
+        return c->svc->error (c, 0, "%s.access: expected letters of \"rwm\", got \"%s\"", where,
+                              access);
     }
   return 0;
 }

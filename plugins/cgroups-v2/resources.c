@@ -115,8 +115,8 @@ get_num (struct modrun_container *c, const modrun_json *obj, const char *where, 
   if (ret <= 0)
     return ret;
   if (is_unsigned && out->v < 0)
-    return c->svc->error (c, 0, "config.json: %s.%s: expected an unsigned integer, got %" PRId64,
-                          where, key, out->v);
+    return c->svc->error (c, 0, "%s.%s: expected an unsigned integer, got %" PRId64, where, key,
+                          out->v);
   out->present = true;
   snprintf (out->text, sizeof (out->text), "%" PRId64, out->v);
   return 1;
@@ -174,8 +174,7 @@ memory_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *
     {
       if (limit.v < -1 || limit.v == 0)
         return c->svc->error (
-            c, 0, "config.json: %s.limit: expected a positive number of bytes or -1, got %" PRId64,
-            w, limit.v);
+            c, 0, "%s.limit: expected a positive number of bytes or -1, got %" PRId64, w, limit.v);
       if (!ops_add (c, ops, CG2_MEMORY, "memory.max", "linux.resources.memory.limit", "%s",
                     limit.v == -1 ? "max" : limit.text))
         return -ENOMEM;
@@ -186,8 +185,7 @@ memory_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *
     {
       if (resv.v < -1)
         return c->svc->error (
-            c, 0, "config.json: %s.reservation: expected a number of bytes or -1, got %" PRId64, w,
-            resv.v);
+            c, 0, "%s.reservation: expected a number of bytes or -1, got %" PRId64, w, resv.v);
       if (!ops_add (c, ops, CG2_MEMORY, "memory.low", "linux.resources.memory.reservation", "%s",
                     resv.v == -1 ? "max" : resv.text))
         return -ENOMEM;
@@ -196,9 +194,8 @@ memory_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *
     {
       /* OCI counts memory and swap together; memory.swap.max is swap only. */
       if (swap.v < -1)
-        return c->svc->error (
-            c, 0, "config.json: %s.swap: expected a number of bytes or -1, got %" PRId64, w,
-            swap.v);
+        return c->svc->error (c, 0, "%s.swap: expected a number of bytes or -1, got %" PRId64, w,
+                              swap.v);
       if (swap.v == -1)
         {
           if (!ops_add (c, ops, CG2_MEMORY, "memory.swap.max", "linux.resources.memory.swap",
@@ -206,13 +203,11 @@ memory_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *
             return -ENOMEM;
         }
       else if (!limit.present || limit.v <= 0)
-        return c->svc->error (
-            c, 0, "config.json: %s.swap: a memory+swap limit needs memory.limit too", w);
+        return c->svc->error (c, 0, "%s.swap: a memory+swap limit needs memory.limit too", w);
       else if (swap.v < limit.v)
-        return c->svc->error (c, 0,
-                              "config.json: %s.swap: memory+swap limit %" PRId64
-                              " is below the memory limit %" PRId64,
-                              w, swap.v, limit.v);
+        return c->svc->error (
+            c, 0, "%s.swap: memory+swap limit %" PRId64 " is below the memory limit %" PRId64, w,
+            swap.v, limit.v);
       else if (!ops_add (c, ops, CG2_MEMORY, "memory.swap.max", "linux.resources.memory.swap",
                          "%" PRId64, swap.v - limit.v))
         return -ENOMEM;
@@ -249,8 +244,7 @@ cpu_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops
   if (shares.present && shares.v != 0)
     {
       if (shares.big || shares.v < 2 || shares.v > 262144)
-        return c->svc->error (c, 0, "config.json: %s.shares: expected 2 to 262144, got %s", w,
-                              shares.text);
+        return c->svc->error (c, 0, "%s.shares: expected 2 to 262144, got %s", w, shares.text);
       if (!ops_add (c, ops, CG2_CPU, "cpu.weight", "linux.resources.cpu.shares", "%" PRId64,
                     1 + ((shares.v - 2) * 9999) / 262142))
         return -ENOMEM;
@@ -261,13 +255,11 @@ cpu_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops
 
       if (period.present
           && (period.big || (period.v != 0 && (period.v < 1000 || period.v > 1000000))))
-        return c->svc->error (
-            c, 0, "config.json: %s.period: expected 1000 to 1000000 microseconds, got %s", w,
-            period.text);
+        return c->svc->error (c, 0, "%s.period: expected 1000 to 1000000 microseconds, got %s", w,
+                              period.text);
       if (quota.present && quota.v != -1 && quota.v < 1000)
         return c->svc->error (
-            c, 0, "config.json: %s.quota: expected -1 or at least 1000 microseconds, got %" PRId64,
-            w, quota.v);
+            c, 0, "%s.quota: expected -1 or at least 1000 microseconds, got %" PRId64, w, quota.v);
       snprintf (q, sizeof (q), "%s", !quota.present || quota.v == -1 ? "max" : quota.text);
       if (period.present && period.v != 0)
         op = ops_add (c, ops, CG2_CPU, "cpu.max", "linux.resources.cpu.period", "%s %s", q,
@@ -284,26 +276,23 @@ cpu_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops
   if (idle.present)
     {
       if (idle.v != 0 && idle.v != 1)
-        return c->svc->error (c, 0, "config.json: %s.idle: expected 0 or 1, got %" PRId64, w,
-                              idle.v);
+        return c->svc->error (c, 0, "%s.idle: expected 0 or 1, got %" PRId64, w, idle.v);
       if (!ops_add (c, ops, CG2_CPU, "cpu.idle", "linux.resources.cpu.idle", "%s", idle.text))
         return -ENOMEM;
     }
   if (cpus != NULL && *cpus != '\0')
     {
       if (strspn (cpus, "0123456789,-") != strlen (cpus))
-        return c->svc->error (
-            c, 0, "config.json: %s.cpus: expected a CPU list such as \"0-2,4\", got \"%s\"", w,
-            cpus);
+        return c->svc->error (c, 0, "%s.cpus: expected a CPU list such as \"0-2,4\", got \"%s\"", w,
+                              cpus);
       if (!ops_add (c, ops, CG2_CPUSET, "cpuset.cpus", "linux.resources.cpu.cpus", "%s", cpus))
         return -ENOMEM;
     }
   if (mems != NULL && *mems != '\0')
     {
       if (strspn (mems, "0123456789,-") != strlen (mems))
-        return c->svc->error (
-            c, 0, "config.json: %s.mems: expected a node list such as \"0-1\", got \"%s\"", w,
-            mems);
+        return c->svc->error (c, 0, "%s.mems: expected a node list such as \"0-1\", got \"%s\"", w,
+                              mems);
       if (!ops_add (c, ops, CG2_CPUSET, "cpuset.mems", "linux.resources.cpu.mems", "%s", mems))
         return -ENOMEM;
     }
@@ -342,19 +331,14 @@ device_of (struct modrun_container *c, const modrun_json *d, const char *where, 
 
   if ((ret = c->svc->get_int (c, d, where, "major", major)) < 0
       || (ret == 0
-          && (ret = c->svc->error (c, 0, "config.json: %s.major: expected an integer, got nothing",
-                                   where))
-                 < 0)
+          && (ret = c->svc->error (c, 0, "%s.major: expected an integer, got nothing", where)) < 0)
       || (ret = c->svc->get_int (c, d, where, "minor", minor)) < 0
       || (ret == 0
-          && (ret = c->svc->error (c, 0, "config.json: %s.minor: expected an integer, got nothing",
-                                   where))
-                 < 0))
+          && (ret = c->svc->error (c, 0, "%s.minor: expected an integer, got nothing", where)) < 0))
     return ret;
   if (*major < 0 || *minor < 0)
-    return c->svc->error (c, 0,
-                          "config.json: %s: expected a device number, got %" PRId64 ":%" PRId64,
-                          where, *major, *minor);
+    return c->svc->error (c, 0, "%s: expected a device number, got %" PRId64 ":%" PRId64, where,
+                          *major, *minor);
   return 0;
 }
 
@@ -390,8 +374,7 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
   if (weight.present && weight.v != 0)
     {
       if (weight.v < 10 || weight.v > 1000)
-        return c->svc->error (c, 0, "config.json: %s.weight: expected 10 to 1000, got %s", w,
-                              weight.text);
+        return c->svc->error (c, 0, "%s.weight: expected 10 to 1000, got %s", w, weight.text);
       op = ops_add (c, ops, CG2_IO, "io.weight", "linux.resources.blockIO.weight",
                     "default %" PRId64, io_weight_of (weight.v));
       if (op == NULL)
@@ -417,8 +400,7 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
           continue;
         }
       if (dw < 10 || dw > 1000)
-        return c->svc->error (c, 0, "config.json: %s.weight: expected 10 to 1000, got %" PRId64,
-                              where, dw);
+        return c->svc->error (c, 0, "%s.weight: expected 10 to 1000, got %" PRId64, where, dw);
       snprintf (field, sizeof (field), "%s", where);
       op = ops_add (c, ops, CG2_IO, "io.weight", field, "%" PRId64 ":%" PRId64 " %" PRId64, major,
                     minor, io_weight_of (dw));
@@ -442,8 +424,7 @@ io_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops)
               || (ret = get_num (c, d, where, "rate", true, &rate)) < 0)
             return ret;
           if (!rate.present)
-            return c->svc->error (c, 0, "config.json: %s.rate: expected an integer, got nothing",
-                                  where);
+            return c->svc->error (c, 0, "%s.rate: expected an integer, got nothing", where);
           snprintf (field, sizeof (field), "%s", where);
           if (!ops_add (c, ops, CG2_IO, "io.max", field, "%" PRId64 ":%" PRId64 " %s=%s", major,
                         minor, throttles[t].name, rate.v == 0 ? "max" : rate.text))
@@ -486,12 +467,11 @@ hugetlb_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops 
           || (ret = get_num (c, h, where, "limit", true, &limit)) < 0)
         return ret;
       if (size == NULL || !valid_page_size (size))
-        return c->svc->error (
-            c, 0, "config.json: %s.pageSize: expected a size such as \"2MB\" or \"1GB\", got %s",
-            where, size ? size : "nothing");
+        return c->svc->error (c, 0,
+                              "%s.pageSize: expected a size such as \"2MB\" or \"1GB\", got %s",
+                              where, size ? size : "nothing");
       if (!limit.present)
-        return c->svc->error (c, 0, "config.json: %s.limit: expected an integer, got nothing",
-                              where);
+        return c->svc->error (c, 0, "%s.limit: expected an integer, got nothing", where);
       snprintf (file, sizeof (file), "hugetlb.%s.max", size);
       if (!ops_add (c, ops, CG2_HUGETLB, file, where, "%s", limit.text))
         return -ENOMEM;
@@ -515,9 +495,9 @@ rdma_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops *op
       dev = rdma->items[i];
       snprintf (where, sizeof (where), "linux.resources.rdma.%s", rdma->keys[i]);
       if (strpbrk (rdma->keys[i], " \n=") != NULL || rdma->keys[i][0] == '\0')
-        return c->svc->error (c, 0, "config.json: %s: expected an RDMA device name", where);
+        return c->svc->error (c, 0, "%s: expected an RDMA device name", where);
       if (dev == NULL || dev->type != MODRUN_JSON_OBJECT)
-        return c->svc->error (c, 0, "config.json: %s: expected object, got %s", where,
+        return c->svc->error (c, 0, "%s: expected object, got %s", where,
                               modrun_json_type_name (dev ? dev->type : MODRUN_JSON_NULL));
       if ((ret = get_num (c, dev, where, "hcaHandles", true, &handles)) < 0
           || (ret = get_num (c, dev, where, "hcaObjects", true, &objects)) < 0)
@@ -558,15 +538,13 @@ unified_ops (struct modrun_container *c, const modrun_json *res, struct cg2_ops 
       if (dot == NULL || dot == key || dot[1] == '\0' || strchr (key, '/') != NULL
           || strstr (key, "..") != NULL || strlen (key) >= sizeof (ops->op->file))
         return c->svc->error (
-            c, 0, "config.json: linux.resources.unified: \"%s\": expected \"<controller>.<file>\"",
-            key);
+            c, 0, "linux.resources.unified: \"%s\": expected \"<controller>.<file>\"", key);
       bit = cg2_controller_bit (key, (size_t)(dot - key));
       if (bit == 0)
-        return c->svc->error (
-            c, 0, "config.json: linux.resources.unified: \"%s\": unknown controller \"%.*s\"", key,
-            (int)(dot - key), key);
+        return c->svc->error (c, 0, "linux.resources.unified: \"%s\": unknown controller \"%.*s\"",
+                              key, (int)(dot - key), key);
       if (v == NULL || v->type != MODRUN_JSON_STRING)
-        return c->svc->error (c, 0, "config.json: %s: expected string, got %s", where,
+        return c->svc->error (c, 0, "%s: expected string, got %s", where,
                               modrun_json_type_name (v ? v->type : MODRUN_JSON_NULL));
       if (!ops_add (c, ops, bit, key, where, "%s", v->string))
         return -ENOMEM;
@@ -583,7 +561,7 @@ collect (struct modrun_container *c, const modrun_json *res, struct cg2_ops *ops
   if (res == NULL)
     return 0;
   if (res->type != MODRUN_JSON_OBJECT)
-    return c->svc->error (c, 0, "config.json: linux.resources: expected object, got %s",
+    return c->svc->error (c, 0, "linux.resources: expected object, got %s",
                           modrun_json_type_name (res->type));
   if ((ret = c->svc->get_object (c, res, "linux.resources", "network", &net)) < 0)
     return ret;
