@@ -4,6 +4,8 @@
  * container's scope "prefix-name.scope" lives in that slice. */
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -216,4 +218,74 @@ cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *dev
             i);
     }
   return 0;
+}
+
+int
+cgroup_systemd_mark (struct modrun_container *c, const char *name, const char *unit, bool on)
+{
+  char path[PATH_MAX];
+  size_t len = strlen (unit);
+  ssize_t n;
+  int fd;
+
+  if (c->svc->state_path (c, name, path, sizeof (path)) < 0)
+    return c->svc->error (c, ENAMETOOLONG, "state path of %s", name);
+  if (!on)
+    return unlink (path) < 0 && errno != ENOENT
+               ? c->svc->error (c, errno, "%s: cannot remove", path)
+               : 0;
+  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0)
+    return c->svc->error (c, errno, "%s: cannot create", path);
+  n = write (fd, unit, len);
+  close (fd);
+  if (n < 0 || (size_t)n != len)
+    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
+  return 0;
+}
+
+bool
+cgroup_systemd_marked (struct modrun_container *c, const char *name)
+{
+  char path[PATH_MAX];
+
+  return c->id != NULL && c->state_dir != NULL
+         && c->svc->state_path (c, name, path, sizeof (path)) == 0 && access (path, F_OK) == 0;
+}
+
+void
+cgroup_systemd_scope_limits (const modrun_json *res, uint64_t *memory_max, uint64_t *tasks_max)
+{
+  const modrun_json *v;
+
+  *memory_max = *tasks_max = 0;
+  v = modrun_json_path (res, "memory.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *memory_max = (uint64_t)v->integer;
+  v = modrun_json_path (res, "pids.limit");
+  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
+    *tasks_max = (uint64_t)v->integer;
+}
+
+bool
+cgroup_same_controllers (const char *a, const char *b)
+{
+  size_t na = 0, nb = 0;
+  const char *p, *q;
+
+  /* Same names, any order: each of A is in B, and as many of each. */
+  for (p = a; *p; p += strcspn (p, ","), p += *p == ',')
+    {
+      size_t l = strcspn (p, ",");
+      bool found = false;
+
+      na++;
+      for (q = b; *q && !found; q += strcspn (q, ","), q += *q == ',')
+        found = strcspn (q, ",") == l && strncmp (p, q, l) == 0;
+      if (!found)
+        return false;
+    }
+  for (q = b; *q; q += strcspn (q, ","), q += *q == ',')
+    nb++;
+  return na == nb;
 }

@@ -48,6 +48,19 @@ int cgroup_systemd_resolve (struct modrun_container *c, const char *given,
  * runs here; the transient scope itself is not made by any backend. */
 int cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const char *given);
 
+/* The marker, state file NAME holding UNIT, of a container whose cgroup is
+ * a systemd scope: written (ON) in prepare, before the scope exists, so
+ * that the destroy of a failed create stops it too; removed once the
+ * scope is stopped. */
+int cgroup_systemd_mark (struct modrun_container *c, const char *name, const char *unit, bool on);
+/* Whether the container has the marker NAME: later commands need no flag. */
+bool cgroup_systemd_marked (struct modrun_container *c, const char *name);
+
+/* The memory and pids limits of RES (linux.resources) a cgroup2 scope
+ * carries as systemd properties: when positive, else 0. */
+void cgroup_systemd_scope_limits (const modrun_json *res, uint64_t *memory_max,
+                                  uint64_t *tasks_max);
+
 /* Refuses a linux.resources.devices list that systemd's DeviceAllow=
  * cannot say: a deny after an "allow every device" rule. */
 int cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices);
@@ -73,11 +86,12 @@ bool cgroup_same_controllers (const char *a, const char *b);
 
 /* Limits systemd keeps as a scope's own properties, so that a reload of
  * systemd, which writes them all again, leaves what the runtime wrote. */
-#define CGROUP_SYSTEMD_MEMORY 1u  /* MemoryMax */
+#define CGROUP_SYSTEMD_MEMORY 1u  /* MemoryMax; on cgroup2 MemoryHigh, -Low, -Min, -SwapMax too */
 #define CGROUP_SYSTEMD_TASKS 2u   /* TasksMax */
-#define CGROUP_SYSTEMD_CPU 4u     /* CPUShares, CPUQuotaPerSecUSec, CPUQuotaPeriodUSec */
-#define CGROUP_SYSTEMD_DEVICES 8u /* DevicePolicy, DeviceAllow */
-#define CGROUP_SYSTEMD_ALL 15u
+#define CGROUP_SYSTEMD_CPU 4u     /* CPUShares or CPUWeight, CPUQuotaPerSecUSec, -PeriodUSec */
+#define CGROUP_SYSTEMD_DEVICES 8u /* DevicePolicy, DeviceAllow (cgroup v1) */
+#define CGROUP_SYSTEMD_IO 16u     /* IOWeight (cgroup2) */
+#define CGROUP_SYSTEMD_ALL 31u
 
 struct cgroup_systemd_device
 {
@@ -85,14 +99,19 @@ struct cgroup_systemd_device
   char access[8];
 };
 
+/* UINT64_MAX stands for "no limit" (systemd's "infinity"). */
 struct cgroup_systemd_props
 {
   unsigned int set; /* CGROUP_SYSTEMD_* */
+  bool v2;          /* read from a cgroup2 directory */
   uint64_t memory_max, tasks_max;
   uint64_t cpu_shares, cpu_quota_per_sec, cpu_period;
   bool devices_all;
   struct cgroup_systemd_device *devices;
   size_t n_devices;
+  /* cgroup2 only. */
+  uint64_t memory_high, memory_low, memory_min, memory_swap_max, cpu_weight, io_weight;
+  bool has_swap, has_io_weight;
 };
 
 /* The container's cgroup v1 directories of the controllers systemd
@@ -107,7 +126,22 @@ struct cgroup_systemd_dirs
  * naming the rule it cannot. */
 int cgroup_systemd_read_v1 (struct modrun_container *c, const struct cgroup_systemd_dirs *d,
                             unsigned int what, struct cgroup_systemd_props *p);
+/* The same for the container's cgroup2 directory DIR. */
+int cgroup_systemd_read_v2 (struct modrun_container *c, const char *dir, unsigned int what,
+                            struct cgroup_systemd_props *p);
+/* cgroup_systemd_read_v2, then cgroup_systemd_set_props. */
+int cgroup_systemd_sync_v2 (struct modrun_container *c, const char *unit, const char *dir,
+                            unsigned int what);
 void cgroup_systemd_props_clear (struct cgroup_systemd_props *p);
+
+/* Reads the limits WHAT names from D and hands them to systemd as UNIT's. */
+int cgroup_systemd_sync_v1 (struct modrun_container *c, const char *unit,
+                            const struct cgroup_systemd_dirs *d, unsigned int what);
+
+/* cgroup_systemd_start_scope for the container's init, with the scope
+ * linux.cgroupsPath names. */
+int cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max,
+                                     uint64_t tasks_max);
 
 /* Hands P to systemd as UNIT's runtime properties. */
 int cgroup_systemd_set_props (struct modrun_container *c, const char *unit,

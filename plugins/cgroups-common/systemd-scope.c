@@ -97,29 +97,6 @@ pid_at (pid_t pid, const char *controllers, const char *path)
 }
 
 bool
-cgroup_same_controllers (const char *a, const char *b)
-{
-  size_t na = 0, nb = 0;
-  const char *p, *q;
-
-  /* Same names, any order: each of A is in B, and as many of each. */
-  for (p = a; *p; p += strcspn (p, ","), p += *p == ',')
-    {
-      size_t l = strcspn (p, ",");
-      bool found = false;
-
-      na++;
-      for (q = b; *q && !found; q += strcspn (q, ","), q += *q == ',')
-        found = strcspn (q, ",") == l && strncmp (p, q, l) == 0;
-      if (!found)
-        return false;
-    }
-  for (q = b; *q; q += strcspn (q, ","), q += *q == ',')
-    nb++;
-  return na == nb;
-}
-
-bool
 cgroup_systemd_pid_placed (pid_t pid, const char *controllers, const char *path)
 {
   return pid_at (pid, controllers, path);
@@ -453,6 +430,77 @@ cgroup_systemd_read_v1 (struct modrun_container *c, const struct cgroup_systemd_
   return 0;
 }
 
+int
+cgroup_systemd_read_v2 (struct modrun_container *c, const char *dir, unsigned int what,
+                        struct cgroup_systemd_props *p)
+{
+  char buf[128];
+  int ret;
+
+  p->v2 = true;
+  if (what & CGROUP_SYSTEMD_MEMORY)
+    {
+      if ((ret = read_u64 (c, dir, "memory.max", &p->memory_max)) < 0
+          || (ret = read_u64 (c, dir, "memory.high", &p->memory_high)) < 0
+          || (ret = read_u64 (c, dir, "memory.low", &p->memory_low)) < 0
+          || (ret = read_u64 (c, dir, "memory.min", &p->memory_min)) < 0)
+        return ret;
+      /* No swap accounting, no file. */
+      p->has_swap = read_line (dir, "memory.swap.max", buf, sizeof (buf)) == 0;
+      if (p->has_swap && (ret = read_u64 (c, dir, "memory.swap.max", &p->memory_swap_max)) < 0)
+        return ret;
+      p->set |= CGROUP_SYSTEMD_MEMORY;
+    }
+  if (what & CGROUP_SYSTEMD_TASKS)
+    {
+      if ((ret = read_u64 (c, dir, "pids.max", &p->tasks_max)) < 0)
+        return ret;
+      p->set |= CGROUP_SYSTEMD_TASKS;
+    }
+  if (what & CGROUP_SYSTEMD_CPU)
+    {
+      char quota[32];
+      unsigned long long period;
+
+      if ((ret = read_u64 (c, dir, "cpu.weight", &p->cpu_weight)) < 0)
+        return ret;
+      /* An idle cgroup is systemd's CPUWeight=idle, 0 on the bus. */
+      if (read_line (dir, "cpu.idle", buf, sizeof (buf)) == 0 && strcmp (buf, "1") == 0)
+        p->cpu_weight = 0;
+      if ((ret = read_line (dir, "cpu.max", buf, sizeof (buf))) < 0)
+        return c->svc->error (c, -ret, "--systemd-cgroup: read %s/cpu.max", dir);
+      if (sscanf (buf, "%31s %llu", quota, &period) != 2 || period == 0)
+        return c->svc->error (c, EINVAL, "--systemd-cgroup: %s/cpu.max holds \"%s\"", dir, buf);
+      p->cpu_period = period;
+      p->cpu_quota_per_sec = strcmp (quota, "max") == 0
+                                 ? UINT64_MAX
+                                 : (strtoull (quota, NULL, 10) * 1000000 + period - 1) / period;
+      p->set |= CGROUP_SYSTEMD_CPU;
+    }
+  if ((what & CGROUP_SYSTEMD_IO) && read_line (dir, "io.weight", buf, sizeof (buf)) == 0)
+    {
+      unsigned long long w;
+
+      p->has_io_weight = sscanf (buf, "default %llu", &w) == 1;
+      p->io_weight = w;
+      p->set |= CGROUP_SYSTEMD_IO;
+    }
+  return 0;
+}
+
+int
+cgroup_systemd_sync_v2 (struct modrun_container *c, const char *unit, const char *dir,
+                        unsigned int what)
+{
+  struct cgroup_systemd_props p = { 0 };
+  int ret = cgroup_systemd_read_v2 (c, dir, what, &p);
+
+  if (ret == 0)
+    ret = cgroup_systemd_set_props (c, unit, &p);
+  cgroup_systemd_props_clear (&p);
+  return ret;
+}
+
 static int
 append_devices (sd_bus_message *m, const struct cgroup_systemd_props *p)
 {
@@ -504,8 +552,21 @@ cgroup_systemd_set_props (struct modrun_container *c, const char *unit,
     ret = append_prop (m, "MemoryMax", 't', &p->memory_max);
   if (ret >= 0 && (p->set & CGROUP_SYSTEMD_TASKS))
     ret = append_prop (m, "TasksMax", 't', &p->tasks_max);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_MEMORY) && p->v2)
+    {
+      ret = append_prop (m, "MemoryHigh", 't', &p->memory_high);
+      if (ret >= 0)
+        ret = append_prop (m, "MemoryLow", 't', &p->memory_low);
+      if (ret >= 0)
+        ret = append_prop (m, "MemoryMin", 't', &p->memory_min);
+      if (ret >= 0 && p->has_swap)
+        ret = append_prop (m, "MemorySwapMax", 't', &p->memory_swap_max);
+    }
   if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU))
-    ret = append_prop (m, "CPUShares", 't', &p->cpu_shares);
+    ret = p->v2 ? append_prop (m, "CPUWeight", 't', &p->cpu_weight)
+                : append_prop (m, "CPUShares", 't', &p->cpu_shares);
+  if (ret >= 0 && (p->set & CGROUP_SYSTEMD_IO) && p->has_io_weight)
+    ret = append_prop (m, "IOWeight", 't', &p->io_weight);
   if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU))
     ret = append_prop (m, "CPUQuotaPerSecUSec", 't', &p->cpu_quota_per_sec);
   if (ret >= 0 && (p->set & CGROUP_SYSTEMD_CPU) && p->cpu_period > 0)
@@ -530,4 +591,31 @@ cgroup_systemd_set_props (struct modrun_container *c, const char *unit,
       return ret;
     }
   return 0;
+}
+
+int
+cgroup_systemd_sync_v1 (struct modrun_container *c, const char *unit,
+                        const struct cgroup_systemd_dirs *d, unsigned int what)
+{
+  struct cgroup_systemd_props p = { 0 };
+  int ret = cgroup_systemd_read_v1 (c, d, what, &p);
+
+  if (ret == 0)
+    ret = cgroup_systemd_set_props (c, unit, &p);
+  cgroup_systemd_props_clear (&p);
+  return ret;
+}
+
+int
+cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max,
+                                 uint64_t tasks_max)
+{
+  const modrun_json *given = modrun_json_path (c->config, "linux.cgroupsPath");
+  struct cgroup_systemd_unit u;
+  int ret = cgroup_systemd_resolve (
+      c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u);
+
+  if (ret < 0)
+    return ret;
+  return cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max);
 }

@@ -77,10 +77,23 @@ test_parse (void)
       "a slash in the name is refused");
 }
 
+static void
+test_controllers (void)
+{
+  ok (cgroup_same_controllers ("cpu,cpuacct", "cpuacct,cpu"), "the same controllers, in any order");
+  ok (cgroup_same_controllers ("name=systemd", "name=systemd"), "a named hierarchy");
+  ok (cgroup_same_controllers ("", ""), "the cgroup2 line");
+  ok (!cgroup_same_controllers ("cpu", "cpu,cpuacct"), "fewer names differ");
+  ok (!cgroup_same_controllers ("cpu,cpuacct", "cpu"), "more names differ");
+  ok (!cgroup_same_controllers ("cpu", "cpuset"), "a name that starts the same differs");
+  ok (!cgroup_same_controllers ("", "memory"), "cgroup2 is no v1 hierarchy");
+}
+
 int
 main (void)
 {
   test_expand ();
+  test_controllers ();
   test_parse ();
   return tap_done ();
 }
