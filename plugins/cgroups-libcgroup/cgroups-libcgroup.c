@@ -65,33 +65,6 @@ lcg_validate (struct modrun_container *c, void **data)
   return lcg_validate_resources (c, &host, res, true);
 }
 
-/* The marker of a container whose cgroup is a systemd scope: written in
- * prepare, before the scope exists, so that the destroy of a failed create
- * stops it too. */
-static int
-systemd_mark (struct modrun_container *c, const char *unit, bool on)
-{
-  char path[PATH_MAX];
-  size_t len = strlen (unit);
-  ssize_t n;
-  int fd;
-
-  if (c->svc->state_path (c, LCG_SYSTEMD_NAME, path, sizeof (path)) < 0)
-    return c->svc->error (c, ENAMETOOLONG, "state path of %s", LCG_SYSTEMD_NAME);
-  if (!on)
-    return unlink (path) < 0 && errno != ENOENT
-               ? c->svc->error (c, errno, "%s: cannot remove", path)
-               : 0;
-  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return c->svc->error (c, errno, "%s: cannot create", path);
-  n = write (fd, unit, len);
-  close (fd);
-  if (n < 0 || (size_t)n != len)
-    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
-  return 0;
-}
-
 /* The container's directory of controller NAME when systemd made it for
  * the scope (a v1 hierarchy the record does not list), or NULL. */
 static const char *
@@ -112,39 +85,24 @@ static int
 systemd_sync (struct modrun_container *c, struct lcg_host *host, unsigned int what)
 {
   char mem[PATH_MAX], pids[PATH_MAX], cpu[PATH_MAX], dev[PATH_MAX];
-  struct cgroup_systemd_props p = { 0 };
   struct cgroup_systemd_dirs d;
-  int ret;
 
   if (host->v2)
-    return 0;
+    {
+      struct lcg_controller *ctl = lcg_host_find (host, "memory");
+
+      if (ctl == NULL && host->n > 0)
+        ctl = &host->ctl[0];
+      if (ctl == NULL
+          || (size_t)snprintf (mem, sizeof (mem), "%s%s", ctl->mount, host->path) >= sizeof (mem))
+        return c->svc->error (c, ENAMETOOLONG, "--systemd-cgroup: %s", host->path);
+      return cgroup_systemd_sync_v2 (c, host->unit, mem, what);
+    }
   d.memory = systemd_dir (c, host, "memory", mem, sizeof (mem));
   d.pids = systemd_dir (c, host, "pids", pids, sizeof (pids));
   d.cpu = systemd_dir (c, host, "cpu", cpu, sizeof (cpu));
   d.devices = systemd_dir (c, host, "devices", dev, sizeof (dev));
-  ret = cgroup_systemd_read_v1 (c, &d, what, &p);
-  if (ret == 0)
-    ret = cgroup_systemd_set_props (c, host->unit, &p);
-  cgroup_systemd_props_clear (&p);
-  return ret;
-}
-
-/* On a cgroup2 host, the memory and pids limits systemd keeps itself. */
-static void
-scope_limits (struct lcg_host *host, const modrun_json *res, uint64_t *memory_max,
-              uint64_t *tasks_max)
-{
-  const modrun_json *v;
-
-  *memory_max = *tasks_max = 0;
-  if (!host->v2)
-    return;
-  v = modrun_json_path (res, "memory.limit");
-  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
-    *memory_max = (uint64_t)v->integer;
-  v = modrun_json_path (res, "pids.limit");
-  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
-    *tasks_max = (uint64_t)v->integer;
+  return cgroup_systemd_sync_v1 (c, host->unit, &d, what);
 }
 
 /* The scope, once the init exists: systemd makes it and moves the init
@@ -153,18 +111,15 @@ scope_limits (struct lcg_host *host, const modrun_json *res, uint64_t *memory_ma
 static int
 systemd_start (struct modrun_container *c, struct lcg_host *host)
 {
-  const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
-  struct cgroup_systemd_unit u;
-  uint64_t memory_max, tasks_max;
+  const modrun_json *res;
+  uint64_t memory_max = 0, tasks_max = 0;
   int ret;
 
-  if ((ret = resources_of (c, &res)) < 0
-      || (ret = cgroup_systemd_resolve (
-              c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
-             < 0)
+  if ((ret = resources_of (c, &res)) < 0)
     return ret;
-  scope_limits (host, res, &memory_max, &tasks_max);
-  if ((ret = cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max)) < 0
+  if (host->v2)
+    cgroup_systemd_scope_limits (res, &memory_max, &tasks_max);
+  if ((ret = cgroup_systemd_start_init_scope (c, memory_max, tasks_max)) < 0
       || (ret = lcg_create (c, host, res)) < 0 || (ret = lcg_attach (c, host)) < 0)
     return ret;
   return systemd_sync (c, host, CGROUP_SYSTEMD_ALL);
@@ -186,7 +141,7 @@ lcg_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope once the init is there to join it. */
   if (host.unit != NULL)
-    return systemd_mark (c, host.unit, true);
+    return cgroup_systemd_mark (c, LCG_SYSTEMD_NAME, host.unit, true);
   return lcg_create (c, &host, res);
 }
 
@@ -223,7 +178,7 @@ lcg_destroy_stage (struct modrun_container *c, void **data)
   if ((ret = lcg_kill_all (c, &host, SIGKILL)) < 0
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = lcg_destroy (c)) < 0)
     return ret;
-  return systemd_mark (c, host.unit, false);
+  return cgroup_systemd_mark (c, LCG_SYSTEMD_NAME, host.unit, false);
 }
 
 static int
@@ -246,7 +201,7 @@ lcg_update (struct modrun_container *c, void **data, const modrun_json *resource
    * allows the list again. */
   return systemd_sync (
       c, &host,
-      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
+      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU | CGROUP_SYSTEMD_IO
           | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES : 0u));
 }
 

@@ -64,33 +64,6 @@ cgroups_v1_validate (struct modrun_container *c, void **data)
   return cg1_validate_resources (c, &host, res);
 }
 
-/* The marker of a container whose cgroups belong to a systemd scope:
- * written in prepare, before the scope exists, so that the destroy of a
- * failed create stops it too. */
-static int
-systemd_mark (struct modrun_container *c, const char *unit, bool on)
-{
-  char path[PATH_MAX];
-  size_t len = strlen (unit);
-  ssize_t n;
-  int fd;
-
-  if (c->svc->state_path (c, CG1_SYSTEMD_NAME, path, sizeof (path)) < 0)
-    return c->svc->error (c, ENAMETOOLONG, "state path of %s", CG1_SYSTEMD_NAME);
-  if (!on)
-    return unlink (path) < 0 && errno != ENOENT
-               ? c->svc->error (c, errno, "%s: cannot remove", path)
-               : 0;
-  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return c->svc->error (c, errno, "%s: cannot create", path);
-  n = write (fd, unit, len);
-  close (fd);
-  if (n < 0 || (size_t)n != len)
-    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
-  return 0;
-}
-
 /* Marks the hierarchies where systemd put the init for the scope; the
  * runtime makes the container's directory in the others itself. */
 static void
@@ -108,10 +81,8 @@ find_systemd_dirs (struct modrun_container *c, struct cg1_host *host)
 static int
 systemd_sync (struct modrun_container *c, struct cg1_host *host, unsigned int what)
 {
-  struct cgroup_systemd_props p = { 0 };
   struct cgroup_systemd_dirs d = { NULL, NULL, NULL, NULL };
   struct cg1_hierarchy *h;
-  int ret;
 
   if ((h = cg1_host_find (host, CG1_MEMORY)) != NULL && h->by_systemd)
     d.memory = h->dir;
@@ -121,11 +92,7 @@ systemd_sync (struct modrun_container *c, struct cg1_host *host, unsigned int wh
     d.cpu = h->dir;
   if ((h = cg1_host_find (host, CG1_DEVICES)) != NULL && h->by_systemd)
     d.devices = h->dir;
-  ret = cgroup_systemd_read_v1 (c, &d, what, &p);
-  if (ret == 0)
-    ret = cgroup_systemd_set_props (c, host->unit, &p);
-  cgroup_systemd_props_clear (&p);
-  return ret;
+  return cgroup_systemd_sync_v1 (c, host->unit, &d, what);
 }
 
 /* The scope, once the init exists: systemd makes it and moves the init
@@ -134,17 +101,12 @@ systemd_sync (struct modrun_container *c, struct cg1_host *host, unsigned int wh
 static int
 systemd_start (struct modrun_container *c, struct cg1_host *host)
 {
-  const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
-  struct cgroup_systemd_unit u;
+  const modrun_json *res;
   char pid[32];
   size_t i;
   int ret;
 
-  if ((ret = resources_of (c, &res)) < 0
-      || (ret = cgroup_systemd_resolve (
-              c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
-             < 0
-      || (ret = cgroup_systemd_start_scope (c, &u, c->pid, 0, 0)) < 0)
+  if ((ret = resources_of (c, &res)) < 0 || (ret = cgroup_systemd_start_init_scope (c, 0, 0)) < 0)
     return ret;
   find_systemd_dirs (c, host);
   if ((ret = cg1_create_dirs (c, host)) < 0 || (ret = cg1_check_unused (c, host)) < 0
@@ -265,7 +227,7 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope once the init is there to join it. */
   if (host.unit != NULL)
-    return systemd_mark (c, host.unit, true);
+    return cgroup_systemd_mark (c, CG1_SYSTEMD_NAME, host.unit, true);
   /* Checked once the record of what prepare made is written, so that
    * the destroy of the failed create takes nothing it did not make. */
   ret = cg1_create_dirs (c, &host);
@@ -332,7 +294,7 @@ cgroups_v1_destroy (struct modrun_container *c, void **data)
   if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = cg1_destroy_dirs (c)) < 0)
     return ret;
-  return systemd_mark (c, host.unit, false);
+  return cgroup_systemd_mark (c, CG1_SYSTEMD_NAME, host.unit, false);
 }
 
 static int

@@ -340,17 +340,6 @@ canonical_path (struct modrun_container *c, const char *given, char **out)
   return 0;
 }
 
-/* Whether the container was created with --systemd-cgroup. */
-static bool
-systemd_marked (struct modrun_container *c)
-{
-  char path[PATH_MAX];
-
-  return c->id != NULL && c->state_dir != NULL
-         && c->svc->state_path (c, CG1_SYSTEMD_NAME, path, sizeof (path)) == 0
-         && access (path, F_OK) == 0;
-}
-
 int
 cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
 {
@@ -366,7 +355,7 @@ cg1_host_set_path (struct modrun_container *c, struct cg1_host *host)
       if (ret < 0)
         return ret;
     }
-  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || systemd_marked (c))
+  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || cgroup_systemd_marked (c, CG1_SYSTEMD_NAME))
     {
       struct cgroup_systemd_unit u;
 

@@ -84,49 +84,6 @@ check_unused (struct modrun_container *c, struct cg2_host *host)
   return 0;
 }
 
-/* The marker of a container whose cgroup is a systemd scope: written in
- * prepare, before the scope exists, so that the destroy of a failed create
- * stops it too. */
-static int
-systemd_mark (struct modrun_container *c, const char *unit, bool on)
-{
-  char path[PATH_MAX];
-  size_t len = strlen (unit);
-  ssize_t n;
-  int fd;
-
-  if (c->svc->state_path (c, CG2_SYSTEMD_NAME, path, sizeof (path)) < 0)
-    return c->svc->error (c, ENAMETOOLONG, "state path of %s", CG2_SYSTEMD_NAME);
-  if (!on)
-    return unlink (path) < 0 && errno != ENOENT
-               ? c->svc->error (c, errno, "%s: cannot remove", path)
-               : 0;
-  fd = open (path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0)
-    return c->svc->error (c, errno, "%s: cannot create", path);
-  n = write (fd, unit, len);
-  close (fd);
-  if (n < 0 || (size_t)n != len)
-    return c->svc->error (c, n < 0 ? errno : EIO, "%s: cannot write", path);
-  return 0;
-}
-
-/* The limits the scope carries as systemd properties: memory.limit and
- * pids.limit when they are positive, 0 otherwise. */
-static void
-scope_limits (const modrun_json *res, uint64_t *memory_max, uint64_t *tasks_max)
-{
-  const modrun_json *v;
-
-  *memory_max = *tasks_max = 0;
-  v = modrun_json_path (res, "memory.limit");
-  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
-    *memory_max = (uint64_t)v->integer;
-  v = modrun_json_path (res, "pids.limit");
-  if (v != NULL && v->type == MODRUN_JSON_INTEGER && v->integer > 0)
-    *tasks_max = (uint64_t)v->integer;
-}
-
 static int
 cgroups_v2_prepare (struct modrun_container *c, void **data)
 {
@@ -145,7 +102,7 @@ cgroups_v2_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope's cgroup once the init is there to join it. */
   if (host.unit != NULL)
-    return systemd_mark (c, host.unit, true);
+    return cgroup_systemd_mark (c, CG2_SYSTEMD_NAME, host.unit, true);
   ret = cg2_create_dirs (c, &host, need, CG2_WANTED & host.available);
   if (ret == 0)
     ret = cg2_apply_resources (c, &host, res, false);
@@ -184,20 +141,18 @@ cgroups_v2_parent_after_clone (struct modrun_container *c, void **data)
     return ret;
   if (host.unit != NULL && c->command != MODRUN_CMD_EXEC)
     {
-      const modrun_json *res, *given = modrun_json_path (c->config, "linux.cgroupsPath");
-      struct cgroup_systemd_unit u;
+      const modrun_json *res;
       uint64_t memory_max, tasks_max;
 
-      if ((ret = resources_of (c, &res)) < 0
-          || (ret = cgroup_systemd_resolve (
-                  c, given != NULL && given->type == MODRUN_JSON_STRING ? given->string : NULL, &u))
-                 < 0)
+      if ((ret = resources_of (c, &res)) < 0)
         return ret;
-      scope_limits (res, &memory_max, &tasks_max);
-      ret = cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max);
-      if (ret < 0)
+      cgroup_systemd_scope_limits (res, &memory_max, &tasks_max);
+      ret = cgroup_systemd_start_init_scope (c, memory_max, tasks_max);
+      if (ret < 0 || (ret = cg2_apply_resources (c, &host, res, false)) < 0)
         return ret;
-      return cg2_apply_resources (c, &host, res, false);
+      /* A reload of systemd writes the scope's properties again: they
+       * must be what the kernel holds now. */
+      return cgroup_systemd_sync_v2 (c, host.unit, host.dir, CGROUP_SYSTEMD_ALL);
     }
   if (c->size >= sizeof (*c) && c->born_in_cgroup && c->cgroup_fd >= 0)
     {
@@ -233,7 +188,7 @@ cgroups_v2_destroy (struct modrun_container *c, void **data)
     return ret;
   if ((ret = cgroup_systemd_stop_unit (c, host.unit)) < 0)
     return ret;
-  return systemd_mark (c, host.unit, false);
+  return cgroup_systemd_mark (c, CG2_SYSTEMD_NAME, host.unit, false);
 }
 
 static int
@@ -245,9 +200,11 @@ cgroups_v2_update (struct modrun_container *c, void **data, const modrun_json *r
 
   (void)data;
   if ((ret = load (c, &host, true)) < 0
-      || (ret = cg2_validate_resources (c, &host, resources, &need)) < 0)
+      || (ret = cg2_validate_resources (c, &host, resources, &need)) < 0
+      || (ret = cg2_apply_resources (c, &host, resources, true)) < 0)
     return ret;
-  return cg2_apply_resources (c, &host, resources, true);
+  return host.unit == NULL ? 0
+                           : cgroup_systemd_sync_v2 (c, host.unit, host.dir, CGROUP_SYSTEMD_ALL);
 }
 
 static int

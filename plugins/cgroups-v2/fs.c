@@ -242,17 +242,6 @@ normalize_path (struct modrun_container *c, const char *in, char **out)
   return 0;
 }
 
-/* Whether the container was created with --systemd-cgroup. */
-static bool
-systemd_marked (struct modrun_container *c)
-{
-  char path[PATH_MAX];
-
-  return c->id != NULL && c->state_dir != NULL
-         && c->svc->state_path (c, CG2_SYSTEMD_NAME, path, sizeof (path)) == 0
-         && access (path, F_OK) == 0;
-}
-
 /* The scope systemd makes from the "slice:prefix:name" form. */
 static int
 set_systemd_path (struct modrun_container *c, struct cg2_host *host, const char *given)
@@ -287,7 +276,7 @@ cg2_host_set_path (struct modrun_container *c, struct cg2_host *host)
       if (ret < 0)
         return ret;
     }
-  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || systemd_marked (c))
+  if ((c->options & MODRUN_OPT_SYSTEMD_CGROUP) || cgroup_systemd_marked (c, CG2_SYSTEMD_NAME))
     return set_systemd_path (c, host, cg);
   if (cg == NULL || *cg == '\0')
     {
