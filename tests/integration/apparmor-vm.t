@@ -18,27 +18,9 @@ aa_enabled ()
 }
 
 if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] && ! aa_enabled; then
-  export MODRUN_TEST_IN_VM=1
-  # The guest sees the host's files, but its /tmp is its own: the tree
-  # holding this test and the build is shared explicitly (see cgroups-v2.t).
-  share=()
-  src=$(cd "$HERE/../.." && pwd)
-  if [ -n "${TOP_BUILDDIR:-}" ]; then
-    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-      "$src"/*) share=(-s "$src") ;;
-      *) share=(-s "$TOP_BUILDDIR") ;;
-    esac
-  fi
+  . "$HERE/../vm/test-in-vm.sh"
   MODRUN_VM_APPEND="${MODRUN_VM_APPEND:-} apparmor=1 security=apparmor" \
-    "$HERE/../vm/run-in-vm.sh" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
-    -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    bash "$SELF" "$@"
-  status=$?
-  case $status in
-    124) echo "Bail out! the AppArmor VM (tests/vm/run-in-vm.sh) timed out" ;;
-    125) echo "Bail out! the AppArmor VM (tests/vm/run-in-vm.sh) could not run: see above" ;;
-  esac
-  exit "$status"
+    vm_run_test "the AppArmor VM" -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"

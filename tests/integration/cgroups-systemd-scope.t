@@ -13,24 +13,8 @@ SELF=$HERE/$(basename "$0")
 
 if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] &&
   { [ ! -e /run/systemd/system ] || [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ]; }; then
-  export MODRUN_TEST_IN_VM=1
-  share=()
-  src=$(cd "$HERE/../.." && pwd)
-  if [ -n "${TOP_BUILDDIR:-}" ]; then
-    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-      "$src"/*) share=(-s "$src") ;;
-      *) share=(-s "$TOP_BUILDDIR") ;;
-    esac
-  fi
-  "$HERE/../vm/run-in-vm.sh" -S "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
-    -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    -e MODRUN_TEST_SCOPE_BACKEND bash "$SELF" "$@"
-  status=$?
-  case $status in
-    124) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S) timed out" ;;
-    125) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S) could not run: see above" ;;
-  esac
-  exit "$status"
+  . "$HERE/../vm/test-in-vm.sh"
+  vm_run_test "the systemd VM" -S -e MODRUN_TEST_SCOPE_BACKEND -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"
@@ -46,7 +30,7 @@ if [ "$RUNTIME_NAME" = modrun ]; then
     skip_all "the $BACKEND plugin is not built"
   MODRUN="$MODRUN --plugins cgroups=$BACKEND"
 fi
-plan 22
+plan 26
 # A nested slice: systemd puts modrun-test-sd.slice in modrun-test.slice,
 # in modrun.slice.
 SLICE=modrun-test-sd.slice
@@ -57,13 +41,25 @@ DIR=$CG$SLICE_PATH/$UNIT
 
 make_bundle "$TEST_TMP/bundle"
 cfg --arg p "$SLICE:modrun:$ID" '.linux.cgroupsPath = $p
-  | .linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 32}
+  | .linux.resources.memory = {"limit": 33554432, "reservation": 16777216}
+  | .linux.resources.pids = {"limit": 32}
+  | .linux.resources.cpu = {"shares": 512, "quota": 20000, "period": 50000}
   | .linux.namespaces |= map(select(.type != "cgroup"))
   | .process.args = ["/bin/sh", "-c", "sleep 300"]'
 
 unit_state ()
 {
   systemctl show -p ActiveState --value "$1" 2>/dev/null
+}
+
+# Every limit file systemd writes again at a reload, one line.
+limits_of ()
+{
+  local f
+  for f in memory.max memory.high memory.low memory.min memory.swap.max pids.max cpu.weight \
+    cpu.max io.weight; do
+    printf '%s=%s ' "$f" "$(head -n 1 "$DIR/$f" 2>/dev/null)"
+  done
 }
 
 # 1. create: the scope, with the init in it and the limits on it.
@@ -78,6 +74,12 @@ assert_eq "$(cat "$DIR/pids.max" 2>/dev/null)" 32 "pids.max of the scope"
 assert_eq "$(systemctl show -p MemoryMax --value "$UNIT") $(systemctl show -p TasksMax --value "$UNIT")" \
   "33554432 32" "systemd keeps the limits as the scope's own properties"
 assert_eq "$(systemctl show -p Delegate --value "$UNIT")" yes "the scope is delegated"
+limits=$(limits_of)
+assert_match "$limits" "memory.low=16777216 .* cpu.max=20000 50000 " "the other limits are written" ||
+  diag "$limits"
+# A reload of systemd writes the scope's properties into its files again.
+systemctl daemon-reload
+assert_eq "$(limits_of)" "$limits" "a daemon-reload keeps every limit"
 
 # 2. Later commands find the scope without the flag.
 $MODRUN start "$ID"
@@ -89,6 +91,14 @@ assert_eq "$(jq -r .data.pids.current <<<"$stats" 2>/dev/null)" 1 \
   "events --stats without the flag reads the scope" || diag "$stats"
 $MODRUN update --pids-limit 40 "$ID"
 assert_eq "$(cat "$DIR/pids.max")" 40 "update without the flag writes into the scope"
+$MODRUN update --cpu-share 256 "$ID"
+limits=$(limits_of)
+systemctl daemon-reload
+assert_eq "$(limits_of)" "$limits" "a daemon-reload keeps what update wrote"
+echo '{"cpu": {"idle": 1}}' | $MODRUN update -r - "$ID" 2>"$TEST_TMP/err"
+systemctl daemon-reload
+assert_eq "$(cat "$DIR/cpu.idle" 2>&1)" 1 "an idle cgroup stays idle after a daemon-reload" ||
+  diag "$(cat "$TEST_TMP/err")"
 
 # 3. delete stops the scope; systemd removes its cgroup.
 $MODRUN delete --force "$ID" 2>"$TEST_TMP/err"

@@ -16,24 +16,9 @@ SELF=$HERE/$(basename "$0")
 LAYOUT=${MODRUN_TEST_CG_LAYOUT:-hybrid}
 
 if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ]; then
-  export MODRUN_TEST_IN_VM=1 MODRUN_TEST_CG_LAYOUT=$LAYOUT
-  share=()
-  src=$(cd "$HERE/../.." && pwd)
-  if [ -n "${TOP_BUILDDIR:-}" ]; then
-    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-      "$src"/*) share=(-s "$src") ;;
-      *) share=(-s "$TOP_BUILDDIR") ;;
-    esac
-  fi
-  "$HERE/../vm/run-in-vm.sh" -S -c "$LAYOUT" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH \
-    -e MRTEST -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    -e MODRUN_TEST_CG_LAYOUT bash "$SELF" "$@"
-  status=$?
-  case $status in
-    124) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S -c $LAYOUT) timed out" ;;
-    125) echo "Bail out! the systemd VM (tests/vm/run-in-vm.sh -S -c $LAYOUT) could not run: see above" ;;
-  esac
-  exit "$status"
+  export MODRUN_TEST_CG_LAYOUT=$LAYOUT
+  . "$HERE/../vm/test-in-vm.sh"
+  vm_run_test "the systemd VM" -S -c "$LAYOUT" -e MODRUN_TEST_CG_LAYOUT -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"
@@ -79,6 +64,7 @@ limits_of ()
 {
   local d=$1
   echo "mem=$(cat $CG/memory$d/memory.limit_in_bytes) pids=$(cat $CG/pids$d/pids.max)" \
+    "soft=$(cat $CG/memory$d/memory.soft_limit_in_bytes)" \
     "shares=$(cat $CG/cpu$d/cpu.shares) quota=$(cat $CG/cpu$d/cpu.cfs_quota_us)" \
     "period=$(cat $CG/cpu$d/cpu.cfs_period_us)" \
     "devices=$(sort $CG/devices$d/devices.list | tr '\n' ',')"
@@ -105,7 +91,7 @@ for run in "${BACKENDS[@]/%/ nested}" "${BACKENDS[@]/%/ system}"; do
 
   make_bundle "$TEST_TMP/bundle"
   cfg --arg p "$SLICE:modrun:$ID" '.linux.cgroupsPath = $p
-    | .linux.resources.memory = {"limit": 33554432} | .linux.resources.pids = {"limit": 32}
+    | .linux.resources.memory = {"limit": 33554432, "reservation": 16777216} | .linux.resources.pids = {"limit": 32}
     | .linux.resources.cpu = {"shares": 512, "quota": 20000, "period": 50000}
     | .linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 200,
                                     "access": "rw"}]
@@ -125,7 +111,7 @@ for run in "${BACKENDS[@]/%/ nested}" "${BACKENDS[@]/%/ system}"; do
     "$what: systemd tracks the init in the scope"
   assert_eq "$(cat $CG/cpuset$P/cpuset.cpus 2>/dev/null)" "$(cat $CG/cpuset/cpuset.cpus)" \
     "$what: the cpuset directory the runtime made has the host's cpus"
-  want="mem=33554432 pids=32 shares=512 quota=20000 period=50000"
+  want="mem=33554432 pids=32 soft=16777216 shares=512 quota=20000 period=50000"
   limits=$(limits_of "$P" 2>&1)
   assert_match "$limits" "^$want devices=" "$what: the limits are written" || diag "$limits"
   assert_match "$limits" "c 10:200 rw," "$what: the device list holds the config's rule"
@@ -159,7 +145,7 @@ for run in "${BACKENDS[@]/%/ nested}" "${BACKENDS[@]/%/ system}"; do
   ok $? "$what: update without the flag" || diag "$(cat "$TEST_TMP/err")"
   systemctl daemon-reload
   limits=$(limits_of "$P" 2>&1)
-  assert_match "$limits" "^mem=67108864 pids=40 shares=256 quota=30000 period=50000 " \
+  assert_match "$limits" "^mem=67108864 pids=40 soft=16777216 shares=256 quota=30000 period=50000 " \
     "$what: the update stays after a daemon-reload" || diag "$limits"
   $RT pause "$ID" && $RT resume "$ID"
   ok $? "$what: pause and resume"

@@ -14,28 +14,8 @@ if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] &&
   { [ "$(stat -fc %T /sys/fs/cgroup 2>/dev/null)" != cgroup2fs ] ||
     awk '{ for (i = 7; $i != "-"; i++) ; if ($(i + 1) == "cgroup") f = 1 } END { exit !f }' \
       /proc/self/mountinfo; }; then
-  export MODRUN_TEST_IN_VM=1
-  # The guest sees the host's files, but its /tmp is its own: the tree
-  # holding this test and the build is shared explicitly, wherever it is
-  # (the source tree when the build is inside it, as tests/run-tests.sh
-  # does; otherwise the build tree, and the sources must be outside /tmp).
-  share=()
-  src=$(cd "$HERE/../.." && pwd)
-  if [ -n "${TOP_BUILDDIR:-}" ]; then
-    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-      "$src"/*) share=(-s "$src") ;;
-      *) share=(-s "$TOP_BUILDDIR") ;;
-    esac
-  fi
-  "$HERE/../vm/run-in-vm.sh" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
-    -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    bash "$SELF" "$@"
-  status=$?
-  case $status in
-    124) echo "Bail out! the cgroup v2 VM (tests/vm/run-in-vm.sh) timed out" ;;
-    125) echo "Bail out! the cgroup v2 VM (tests/vm/run-in-vm.sh) could not run: see above" ;;
-  esac
-  exit "$status"
+  . "$HERE/../vm/test-in-vm.sh"
+  vm_run_test "the cgroup v2 VM" -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"

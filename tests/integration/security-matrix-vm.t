@@ -16,25 +16,10 @@ if [ "$(cat /sys/module/apparmor/parameters/enabled 2>/dev/null)" = Y ]; then
   exit 0
 fi
 
-share=()
-src=$(cd "$HERE/../.." && pwd)
-if [ -n "${TOP_BUILDDIR:-}" ]; then
-  case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-    "$src"/*) share=(-s "$src") ;;
-    *) share=(-s "$TOP_BUILDDIR") ;;
-  esac
-fi
-export MATRIX_ROWS="seccomp apparmor" MODRUN_TEST_IN_VM=1
+export MATRIX_ROWS="seccomp apparmor"
+. "$HERE/../vm/test-in-vm.sh"
 MODRUN_VM_APPEND="${MODRUN_VM_APPEND:-} apparmor=1 security=apparmor" \
-  "$HERE/../vm/run-in-vm.sh" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
-  -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-  -e MATRIX_ROWS \
+  vm_run_test "the AppArmor VM" -e MATRIX_ROWS -- \
   bash -c 'mountpoint -q /sys/kernel/security ||
              mount -t securityfs securityfs /sys/kernel/security || exit 125
            exec bash "$1"' security-matrix-vm "$HERE/security-matrix.t"
-status=$?
-case $status in
-  124) echo "Bail out! the AppArmor VM (tests/vm/run-in-vm.sh) timed out" ;;
-  125) echo "Bail out! the AppArmor VM (tests/vm/run-in-vm.sh) could not run: see above" ;;
-esac
-exit "$status"

@@ -22,25 +22,9 @@ se_enabled ()
 }
 
 if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ] && ! se_enabled; then
-  export MODRUN_TEST_IN_VM=1
-  share=()
-  src=$(cd "$HERE/../.." && pwd)
-  if [ -n "${TOP_BUILDDIR:-}" ]; then
-    case "$(cd "$TOP_BUILDDIR" && pwd)/" in
-      "$src"/*) share=(-s "$src") ;;
-      *) share=(-s "$TOP_BUILDDIR") ;;
-    esac
-  fi
+  . "$HERE/../vm/test-in-vm.sh"
   MODRUN_VM_APPEND="${MODRUN_VM_APPEND:-} security=selinux" \
-    "$HERE/../vm/run-in-vm.sh" "${share[@]}" -e MODRUN -e MODRUN_PLUGIN_PATH -e MRTEST \
-    -e RECVTTY -e RUNTIME -e BUSYBOX -e TOP_SRCDIR -e TOP_BUILDDIR -e MODRUN_TEST_IN_VM \
-    bash "$SELF" "$@"
-  status=$?
-  case $status in
-    124) echo "Bail out! the SELinux VM (tests/vm/run-in-vm.sh) timed out" ;;
-    125) echo "Bail out! the SELinux VM (tests/vm/run-in-vm.sh) could not run: see above" ;;
-  esac
-  exit "$status"
+    vm_run_test "the SELinux VM" -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"
