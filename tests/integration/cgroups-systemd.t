@@ -4,10 +4,24 @@
 # nothing left behind; a plain path with the flag is refused by its form.
 . "$(dirname "$0")/lib.sh"
 
-plan 10
+plan 11
 
 make_bundle "$TEST_TMP/bundle"
 cfg '.process.args = ["/bin/true"]'
+
+# Every cgroups backend this host can use says it can make systemd scopes.
+if [ "$RUNTIME_NAME" = modrun ]; then
+  said=
+  for b in cgroups-v1 cgroups-v2 cgroups-libcgroup; do
+    $MODRUN --plugins cgroups=$b plugins 2>/dev/null | grep -Eq "^$b +cgroups .* yes" || continue
+    said+="$b=$($MODRUN --plugins cgroups=$b features 2>/dev/null | jq -c .linux.cgroup.systemd) "
+  done
+  assert_match "$said" "^cgroups-v1=true ([a-z0-9-]+=true )*$" \
+    "features: linux.cgroup.systemd is true for each backend" ||
+    diag "$said"
+else
+  skip "features of modrun's backends"
+fi
 
 # systemd_run ID CGROUPS-PATH: a foreground run with --systemd-cgroup.
 systemd_run ()
