@@ -18,7 +18,8 @@ LAYOUT=${MODRUN_TEST_CG_LAYOUT:-hybrid}
 if [ -z "${MODRUN_TEST_IN_VM:-}" ] && [ "$(id -u)" = 0 ]; then
   export MODRUN_TEST_CG_LAYOUT=$LAYOUT
   . "$HERE/../vm/test-in-vm.sh"
-  vm_run_test "the systemd VM" -S -c "$LAYOUT" -e MODRUN_TEST_CG_LAYOUT -- bash "$SELF" "$@"
+  vm_run_test "the systemd VM" -S -c "$LAYOUT" -e MODRUN_TEST_CG_LAYOUT -e MODRUN_TEST_SLICES \
+    -- bash "$SELF" "$@"
 fi
 
 . "$HERE/lib.sh"
@@ -37,7 +38,6 @@ if [ "$RUNTIME_NAME" = modrun ] && $MODRUN --plugins cgroups=cgroups-libcgroup p
   grep -Eq '^cgroups-libcgroup +cgroups .* yes .* ok$'; then
   BACKENDS+=(cgroups-libcgroup)
 fi
-plan $((${#BACKENDS[@]} * 2 * 30 + 1))
 
 unit_state ()
 {
@@ -70,7 +70,16 @@ limits_of ()
     "devices=$(sort $CG/devices$d/devices.list | tr '\n' ',')"
 }
 
-for run in "${BACKENDS[@]/%/ nested}" "${BACKENDS[@]/%/ system}"; do
+# A new nested slice, where systemd leaves the devices controller to the
+# runtime, and system.slice, where it manages it: MODRUN_TEST_SLICES.
+read -r -a SLICES <<<"${MODRUN_TEST_SLICES:-nested system}"
+RUNS=()
+for s in "${SLICES[@]}"; do
+  RUNS+=("${BACKENDS[@]/%/ $s}")
+done
+plan $((${#RUNS[@]} * 30 + 1))
+
+for run in "${RUNS[@]}"; do
   backend=${run% *}
   if [ "${run#* }" = nested ]; then
     SLICE=modrun-test-sd.slice
