@@ -160,6 +160,22 @@ lcg_parent_after_clone (struct modrun_container *c, void **data)
   return lcg_attach (c, &host);
 }
 
+/* Whether the scope's directory is still there in some controller. */
+static bool
+scope_left (struct lcg_host *host)
+{
+  char dir[PATH_MAX];
+  size_t i;
+
+  for (i = 0; i < host->n; i++)
+    if (host->ctl[i].used
+        && (size_t)snprintf (dir, sizeof (dir), "%s%s", host->ctl[i].mount, host->path)
+               < sizeof (dir)
+        && access (dir, F_OK) == 0)
+      return true;
+  return false;
+}
+
 static int
 lcg_destroy_stage (struct modrun_container *c, void **data)
 {
@@ -175,7 +191,9 @@ lcg_destroy_stage (struct modrun_container *c, void **data)
     return lcg_destroy (c);
   /* The processes first, so that stopping the scope waits no timeout;
    * then systemd removes its directories, and libcgroup the others. */
-  if ((ret = lcg_kill_all (c, &host, SIGKILL)) < 0
+  /* systemd removes the cgroup of a scope that became empty, maybe while
+   * the signals go: a cgroup that went away is no failure. */
+  if (((ret = lcg_kill_all (c, &host, SIGKILL)) < 0 && scope_left (&host))
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = lcg_destroy (c)) < 0)
     return ret;
   return cgroup_systemd_mark (c, LCG_SYSTEMD_NAME, host.unit, false);

@@ -274,6 +274,18 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
   return ret < 0 ? ret : 0;
 }
 
+/* Whether the container's directory is still there in some hierarchy. */
+static bool
+scope_left (struct cg1_host *host)
+{
+  size_t i;
+
+  for (i = 0; i < host->n; i++)
+    if (host->h[i].dir != NULL && access (host->h[i].dir, F_OK) == 0)
+      return true;
+  return false;
+}
+
 static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
@@ -290,8 +302,10 @@ cgroups_v1_destroy (struct modrun_container *c, void **data)
 
   /* Stopping the scope kills what is left in it, and systemd removes the
    * directories it made; the processes go first, so that no stop timeout
-   * is waited. Then the runtime's own directories. */
-  if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0
+   * is waited. Then the runtime's own directories. systemd removes the
+   * directories of a scope that became empty, maybe while the signals go:
+   * one that went away is no failure. */
+  if (((ret = cg1_kill_all (c, &host, SIGKILL)) < 0 && scope_left (&host))
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = cg1_destroy_dirs (c)) < 0)
     return ret;
   return cgroup_systemd_mark (c, CG1_SYSTEMD_NAME, host.unit, false);
