@@ -61,8 +61,14 @@ bool cgroup_systemd_marked (struct modrun_container *c, const char *name);
 void cgroup_systemd_scope_limits (const modrun_json *res, uint64_t *memory_max,
                                   uint64_t *tasks_max);
 
+/* Writes the name /proc/devices gives driver MAJOR of block or character
+ * devices into OUT; -ENOENT when no driver has MAJOR. */
+int cgroup_device_driver (bool block, long major, char *out, size_t len);
+
 /* Refuses a linux.resources.devices list that systemd's DeviceAllow=
- * cannot say: a deny after an "allow every device" rule. */
+ * cannot say: a deny after an "allow every device" rule, an allowed rule
+ * for one minor of any major, or for every device of a major that no
+ * driver in /proc/devices has. */
 int cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices);
 
 /* systemd-scope.c: the D-Bus side. */

@@ -282,38 +282,6 @@ read_u64 (struct modrun_container *c, const char *dir, const char *file, uint64_
   return 0;
 }
 
-/* The name /proc/devices gives driver MAJOR of block or character devices. */
-static int
-driver_name (bool block, long major, char *out, size_t len)
-{
-  char buf[8192], *line, *save = NULL;
-  bool in = false;
-  ssize_t n;
-  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0)
-    return -errno;
-  n = read (fd, buf, sizeof (buf) - 1);
-  close (fd);
-  if (n < 0)
-    return -errno;
-  buf[n] = '\0';
-  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
-    {
-      char name[64];
-      long m;
-
-      if (strncmp (line, "Character", 9) == 0 || strncmp (line, "Block", 5) == 0)
-        in = (line[0] == 'B') == block;
-      else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && m == major)
-        {
-          snprintf (out, len, "%s", name);
-          return 0;
-        }
-    }
-  return -ENOENT;
-}
-
 /* One line of devices.list, "c 1:3 rwm", as a DeviceAllow= entry. */
 static int
 device_entry (struct modrun_container *c, const char *line, struct cgroup_systemd_device *d)
@@ -335,7 +303,7 @@ device_entry (struct modrun_container *c, const char *line, struct cgroup_system
                           line);
   else if (strcmp (min, "*") != 0)
     snprintf (d->path, sizeof (d->path), "/dev/%s/%s:%s", kind, maj, min);
-  else if (driver_name (type == 'b', strtol (maj, NULL, 10), name, sizeof (name)) == 0)
+  else if (cgroup_device_driver (type == 'b', strtol (maj, NULL, 10), name, sizeof (name)) == 0)
     snprintf (d->path, sizeof (d->path), "%s-%s", kind, name);
   else
     return c->svc->error (c, 0,
