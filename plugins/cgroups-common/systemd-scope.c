@@ -125,7 +125,7 @@ append_prop (sd_bus_message *m, const char *name, char type, const void *value)
 
 int
 cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_systemd_unit *u,
-                            pid_t pid, uint64_t memory_max, uint64_t tasks_max)
+                            pid_t pid, uint64_t memory_max, uint64_t tasks_max, const char *mark)
 {
   cleanup_bus sd_bus *bus = NULL;
   sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -183,6 +183,14 @@ cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_syst
       ret = c->svc->error (c, 0, "--systemd-cgroup: systemd cannot start the scope %s in %s: %s",
                            u->unit, u->slice, error.message ? error.message : strerror (-ret));
       sd_bus_error_free (&error);
+      return ret;
+    }
+  /* Recorded only now: a scope of that name that systemd refused to
+   * start belongs to someone else, and the destroy of this failed
+   * create must leave it alone. */
+  if (mark != NULL && (ret = cgroup_systemd_mark (c, mark, u->unit, true)) < 0)
+    {
+      cgroup_systemd_stop_unit (c, u->unit);
       return ret;
     }
 
@@ -575,7 +583,7 @@ cgroup_systemd_sync_v1 (struct modrun_container *c, const char *unit,
 }
 
 int
-cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max,
+cgroup_systemd_start_init_scope (struct modrun_container *c, const char *mark, uint64_t memory_max,
                                  uint64_t tasks_max)
 {
   const modrun_json *given = modrun_json_path (c->config, "linux.cgroupsPath");
@@ -585,5 +593,5 @@ cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max
 
   if (ret < 0)
     return ret;
-  return cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max);
+  return cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max, mark);
 }
