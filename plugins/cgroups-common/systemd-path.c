@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -196,6 +197,46 @@ cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const cha
                         plugin, u.unit, u.slice);
 }
 
+/* The name /proc/devices gives driver MAJOR of block or character devices. */
+int
+cgroup_device_driver (bool block, long major, char *out, size_t len)
+{
+  char buf[8192], *line, *save = NULL;
+  bool in = false;
+  ssize_t n;
+  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC);
+
+  if (fd < 0)
+    return -errno;
+  n = read (fd, buf, sizeof (buf) - 1);
+  close (fd);
+  if (n < 0)
+    return -errno;
+  buf[n] = '\0';
+  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      char name[64];
+      long m;
+
+      if (strncmp (line, "Character", 9) == 0 || strncmp (line, "Block", 5) == 0)
+        in = (line[0] == 'B') == block;
+      else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && m == major)
+        {
+          snprintf (out, len, "%s", name);
+          return 0;
+        }
+    }
+  return -ENOENT;
+}
+
+/* Whether a device rule's major or minor V means every number: absent or
+ * negative, as the cgroup backends read it. */
+static bool
+any_number (const modrun_json *v)
+{
+  return v == NULL || v->type != MODRUN_JSON_INTEGER || v->integer < 0;
+}
+
 int
 cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices)
 {
@@ -206,16 +247,40 @@ cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *dev
     {
       const modrun_json *allow = modrun_json_get (devices->items[i], "allow");
       const modrun_json *type = modrun_json_get (devices->items[i], "type");
+      const modrun_json *major = modrun_json_get (devices->items[i], "major");
+      const modrun_json *minor = modrun_json_get (devices->items[i], "minor");
       bool allowed = allow != NULL && allow->type == MODRUN_JSON_BOOL && allow->boolean;
+      bool block;
+      char name[64];
 
       if (type == NULL || (type->type == MODRUN_JSON_STRING && strcmp (type->string, "a") == 0))
-        all = allowed;
-      else if (all && !allowed)
+        {
+          all = allowed;
+          continue;
+        }
+      if (all && !allowed)
         return c->svc->error (
             c, 0,
             "linux.resources.devices[%u]: --systemd-cgroup cannot keep a deny "
             "rule that follows \"allow every device\": systemd has no form for it",
             i);
+      /* An allowed rule becomes a line of devices.list, which systemd
+       * must be able to say; checked here, before the kernel has it. */
+      if (!allowed || type->type != MODRUN_JSON_STRING)
+        continue;
+      block = strcmp (type->string, "b") == 0;
+      if (any_number (major) && !any_number (minor))
+        return c->svc->error (c, 0,
+                              "linux.resources.devices[%u]: --systemd-cgroup cannot keep a rule "
+                              "for minor %" PRId64 " of any major: systemd has no form for it",
+                              i, minor->integer);
+      if (!any_number (major) && any_number (minor)
+          && cgroup_device_driver (block, (long)major->integer, name, sizeof (name)) < 0)
+        return c->svc->error (c, 0,
+                              "linux.resources.devices[%u]: --systemd-cgroup cannot keep a rule "
+                              "for every device of major %" PRId64
+                              ", which no driver in /proc/devices has",
+                              i, major->integer);
     }
   return 0;
 }

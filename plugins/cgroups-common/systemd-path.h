@@ -61,17 +61,25 @@ bool cgroup_systemd_marked (struct modrun_container *c, const char *name);
 void cgroup_systemd_scope_limits (const modrun_json *res, uint64_t *memory_max,
                                   uint64_t *tasks_max);
 
+/* Writes the name /proc/devices gives driver MAJOR of block or character
+ * devices into OUT; -ENOENT when no driver has MAJOR. */
+int cgroup_device_driver (bool block, long major, char *out, size_t len);
+
 /* Refuses a linux.resources.devices list that systemd's DeviceAllow=
- * cannot say: a deny after an "allow every device" rule. */
+ * cannot say: a deny after an "allow every device" rule, an allowed rule
+ * for one minor of any major, or for every device of a major that no
+ * driver in /proc/devices has. */
 int cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *devices);
 
 /* systemd-scope.c: the D-Bus side. */
 
 /* Starts the transient scope U holding PID, delegated to the runtime, with
- * MEMORY_MAX and TASKS_MAX as its own limits when not 0, and waits until
- * PID is in U's cgroup, in one hierarchy at least. */
+ * MEMORY_MAX and TASKS_MAX as its own limits when not 0, records it as the
+ * state file MARK (cgroup_systemd_mark) once systemd started it, and waits
+ * until PID is in U's cgroup, in one hierarchy at least. */
 int cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_systemd_unit *u,
-                                pid_t pid, uint64_t memory_max, uint64_t tasks_max);
+                                pid_t pid, uint64_t memory_max, uint64_t tasks_max,
+                                const char *mark);
 
 /* Stops UNIT; a unit systemd does not know is stopped already. */
 int cgroup_systemd_stop_unit (struct modrun_container *c, const char *unit);
@@ -140,8 +148,8 @@ int cgroup_systemd_sync_v1 (struct modrun_container *c, const char *unit,
 
 /* cgroup_systemd_start_scope for the container's init, with the scope
  * linux.cgroupsPath names. */
-int cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max,
-                                     uint64_t tasks_max);
+int cgroup_systemd_start_init_scope (struct modrun_container *c, const char *mark,
+                                     uint64_t memory_max, uint64_t tasks_max);
 
 /* Hands P to systemd as UNIT's runtime properties. */
 int cgroup_systemd_set_props (struct modrun_container *c, const char *unit,

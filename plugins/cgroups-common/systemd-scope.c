@@ -125,7 +125,7 @@ append_prop (sd_bus_message *m, const char *name, char type, const void *value)
 
 int
 cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_systemd_unit *u,
-                            pid_t pid, uint64_t memory_max, uint64_t tasks_max)
+                            pid_t pid, uint64_t memory_max, uint64_t tasks_max, const char *mark)
 {
   cleanup_bus sd_bus *bus = NULL;
   sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -183,6 +183,14 @@ cgroup_systemd_start_scope (struct modrun_container *c, const struct cgroup_syst
       ret = c->svc->error (c, 0, "--systemd-cgroup: systemd cannot start the scope %s in %s: %s",
                            u->unit, u->slice, error.message ? error.message : strerror (-ret));
       sd_bus_error_free (&error);
+      return ret;
+    }
+  /* Recorded only now: a scope of that name that systemd refused to
+   * start belongs to someone else, and the destroy of this failed
+   * create must leave it alone. */
+  if (mark != NULL && (ret = cgroup_systemd_mark (c, mark, u->unit, true)) < 0)
+    {
+      cgroup_systemd_stop_unit (c, u->unit);
       return ret;
     }
 
@@ -282,38 +290,6 @@ read_u64 (struct modrun_container *c, const char *dir, const char *file, uint64_
   return 0;
 }
 
-/* The name /proc/devices gives driver MAJOR of block or character devices. */
-static int
-driver_name (bool block, long major, char *out, size_t len)
-{
-  char buf[8192], *line, *save = NULL;
-  bool in = false;
-  ssize_t n;
-  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC);
-
-  if (fd < 0)
-    return -errno;
-  n = read (fd, buf, sizeof (buf) - 1);
-  close (fd);
-  if (n < 0)
-    return -errno;
-  buf[n] = '\0';
-  for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
-    {
-      char name[64];
-      long m;
-
-      if (strncmp (line, "Character", 9) == 0 || strncmp (line, "Block", 5) == 0)
-        in = (line[0] == 'B') == block;
-      else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && m == major)
-        {
-          snprintf (out, len, "%s", name);
-          return 0;
-        }
-    }
-  return -ENOENT;
-}
-
 /* One line of devices.list, "c 1:3 rwm", as a DeviceAllow= entry. */
 static int
 device_entry (struct modrun_container *c, const char *line, struct cgroup_systemd_device *d)
@@ -335,7 +311,7 @@ device_entry (struct modrun_container *c, const char *line, struct cgroup_system
                           line);
   else if (strcmp (min, "*") != 0)
     snprintf (d->path, sizeof (d->path), "/dev/%s/%s:%s", kind, maj, min);
-  else if (driver_name (type == 'b', strtol (maj, NULL, 10), name, sizeof (name)) == 0)
+  else if (cgroup_device_driver (type == 'b', strtol (maj, NULL, 10), name, sizeof (name)) == 0)
     snprintf (d->path, sizeof (d->path), "%s-%s", kind, name);
   else
     return c->svc->error (c, 0,
@@ -607,7 +583,7 @@ cgroup_systemd_sync_v1 (struct modrun_container *c, const char *unit,
 }
 
 int
-cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max,
+cgroup_systemd_start_init_scope (struct modrun_container *c, const char *mark, uint64_t memory_max,
                                  uint64_t tasks_max)
 {
   const modrun_json *given = modrun_json_path (c->config, "linux.cgroupsPath");
@@ -617,5 +593,5 @@ cgroup_systemd_start_init_scope (struct modrun_container *c, uint64_t memory_max
 
   if (ret < 0)
     return ret;
-  return cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max);
+  return cgroup_systemd_start_scope (c, &u, c->pid, memory_max, tasks_max, mark);
 }

@@ -119,7 +119,7 @@ systemd_start (struct modrun_container *c, struct lcg_host *host)
     return ret;
   if (host->v2)
     cgroup_systemd_scope_limits (res, &memory_max, &tasks_max);
-  if ((ret = cgroup_systemd_start_init_scope (c, memory_max, tasks_max)) < 0
+  if ((ret = cgroup_systemd_start_init_scope (c, LCG_SYSTEMD_NAME, memory_max, tasks_max)) < 0
       || (ret = lcg_create (c, host, res)) < 0 || (ret = lcg_attach (c, host)) < 0)
     return ret;
   return systemd_sync (c, host, CGROUP_SYSTEMD_ALL);
@@ -141,7 +141,7 @@ lcg_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope once the init is there to join it. */
   if (host.unit != NULL)
-    return cgroup_systemd_mark (c, LCG_SYSTEMD_NAME, host.unit, true);
+    return 0;
   return lcg_create (c, &host, res);
 }
 
@@ -189,6 +189,10 @@ lcg_destroy_stage (struct modrun_container *c, void **data)
     return ret;
   if (host.unit == NULL)
     return lcg_destroy (c);
+  /* A scope this container did not start (systemd refused it: another
+   * container's, maybe) is not its to stop, and nothing was made in it. */
+  if (!cgroup_systemd_marked (c, LCG_SYSTEMD_NAME))
+    return 0;
   /* The processes first, so that stopping the scope waits no timeout;
    * then systemd removes its directories, and libcgroup the others. */
   /* systemd removes the cgroup of a scope that became empty, maybe while

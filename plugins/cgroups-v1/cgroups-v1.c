@@ -106,7 +106,8 @@ systemd_start (struct modrun_container *c, struct cg1_host *host)
   size_t i;
   int ret;
 
-  if ((ret = resources_of (c, &res)) < 0 || (ret = cgroup_systemd_start_init_scope (c, 0, 0)) < 0)
+  if ((ret = resources_of (c, &res)) < 0
+      || (ret = cgroup_systemd_start_init_scope (c, CG1_SYSTEMD_NAME, 0, 0)) < 0)
     return ret;
   find_systemd_dirs (c, host);
   if ((ret = cg1_create_dirs (c, host)) < 0 || (ret = cg1_check_unused (c, host)) < 0
@@ -227,7 +228,7 @@ cgroups_v1_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope once the init is there to join it. */
   if (host.unit != NULL)
-    return cgroup_systemd_mark (c, CG1_SYSTEMD_NAME, host.unit, true);
+    return 0;
   /* Checked once the record of what prepare made is written, so that
    * the destroy of the failed create takes nothing it did not make. */
   ret = cg1_create_dirs (c, &host);
@@ -299,6 +300,10 @@ cgroups_v1_destroy (struct modrun_container *c, void **data)
     return ret;
   if (host.unit == NULL)
     return cg1_destroy_dirs (c);
+  /* A scope this container did not start (systemd refused it: another
+   * container's, maybe) is not its to stop, and nothing was made in it. */
+  if (!cgroup_systemd_marked (c, CG1_SYSTEMD_NAME))
+    return 0;
 
   /* Stopping the scope kills what is left in it, and systemd removes the
    * directories it made; the processes go first, so that no stop timeout

@@ -102,7 +102,7 @@ cgroups_v2_prepare (struct modrun_container *c, void **data)
     return ret;
   /* systemd makes the scope's cgroup once the init is there to join it. */
   if (host.unit != NULL)
-    return cgroup_systemd_mark (c, CG2_SYSTEMD_NAME, host.unit, true);
+    return 0;
   ret = cg2_create_dirs (c, &host, need, CG2_WANTED & host.available);
   if (ret == 0)
     ret = cg2_apply_resources (c, &host, res, false);
@@ -147,7 +147,7 @@ cgroups_v2_parent_after_clone (struct modrun_container *c, void **data)
       if ((ret = resources_of (c, &res)) < 0)
         return ret;
       cgroup_systemd_scope_limits (res, &memory_max, &tasks_max);
-      ret = cgroup_systemd_start_init_scope (c, memory_max, tasks_max);
+      ret = cgroup_systemd_start_init_scope (c, CG2_SYSTEMD_NAME, memory_max, tasks_max);
       if (ret < 0 || (ret = cg2_apply_resources (c, &host, res, false)) < 0)
         return ret;
       /* A reload of systemd writes the scope's properties again: they
@@ -178,6 +178,10 @@ cgroups_v2_destroy (struct modrun_container *c, void **data)
     return ret;
   if (host.unit == NULL)
     return cg2_destroy_dirs (c, c->command == MODRUN_CMD_DELETE);
+  /* A scope this container did not start (systemd refused it: another
+   * container's, maybe) is not its to stop. */
+  if (!cgroup_systemd_marked (c, CG2_SYSTEMD_NAME))
+    return 0;
 
   /* Stopping the scope kills what is left in it, and systemd removes its
    * cgroup; the processes go first, so that no stop timeout is waited.

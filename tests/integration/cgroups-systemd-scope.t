@@ -3,7 +3,8 @@
 # init is systemd, the container's cgroup is the transient scope
 # "prefix-name.scope" in its slice, made by systemd with the init in it and
 # the limits on it; later commands need no flag; delete, a finished run
-# and a failed create stop the scope.
+# and a failed create stop the scope, but not the scope of another
+# container that a create asked for again.
 #
 # Elsewhere the test runs itself in a VM booted with systemd as its init
 # (tests/vm/run-in-vm.sh -S); when the VM cannot run, the test fails,
@@ -30,7 +31,7 @@ if [ "$RUNTIME_NAME" = modrun ]; then
     skip_all "the $BACKEND plugin is not built"
   MODRUN="$MODRUN --plugins cgroups=$BACKEND"
 fi
-plan 26
+plan 31
 # A nested slice: systemd puts modrun-test-sd.slice in modrun-test.slice,
 # in modrun.slice.
 SLICE=modrun-test-sd.slice
@@ -126,5 +127,19 @@ cfg --arg p "$SLICE:modrun:x.slice" '.linux.cgroupsPath = $p | del(.linux.resour
 $MODRUN --systemd-cgroup run --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_TMP/err"
 assert_match "$(cat "$TEST_TMP/err")" "a slice as the name is not supported" \
   "a slice as the name is refused"
+
+# 7. A second container asking for the scope of a running one is refused;
+# the first keeps its scope and its init.
+cfg --arg p "$SLICE:modrun:$ID" '.linux.cgroupsPath = $p | .process.args = ["/bin/mrtest", "sleep", "300"]'
+$MODRUN --systemd-cgroup create --bundle "$BUNDLE" "$ID" </dev/null >/dev/null 2>"$TEST_TMP/err"
+ok $? "create the scope's owner" || diag "$(cat "$TEST_TMP/err")"
+pid=$(ctr_pid "$ID")
+$MODRUN --systemd-cgroup create --bundle "$BUNDLE" "${ID}x" </dev/null >/dev/null 2>"$TEST_TMP/err"
+assert_eq "$?" 1 "a second create with the same cgroupsPath exits 1" || diag "$(cat "$TEST_TMP/err")"
+assert_eq "$(unit_state "$UNIT") $(grep '^0::' "/proc/$pid/cgroup" 2>&1)" "active 0::$SLICE_PATH/$UNIT" \
+  "the owner's scope runs on, with its init in it"
+assert_eq "$(ls -d "$TEST_ROOT/${ID}x" 2>/dev/null)" "" "the second left no state"
+$MODRUN delete --force "$ID" 2>"$TEST_TMP/err"
+ok $? "delete the owner" || diag "$(cat "$TEST_TMP/err")"
 
 assert_no_leftovers
