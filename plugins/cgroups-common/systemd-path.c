@@ -201,10 +201,10 @@ cgroup_systemd_refuse (struct modrun_container *c, const char *plugin, const cha
 int
 cgroup_device_driver (bool block, long major, char *out, size_t len)
 {
-  char buf[8192], *line, *save = NULL;
+  char buf[8192], copy[8192], *line, *save = NULL;
   bool in = false;
   ssize_t n;
-  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC);
+  int fd = open ("/proc/devices", O_RDONLY | O_CLOEXEC), holders = 0;
 
   if (fd < 0)
     return -errno;
@@ -213,6 +213,8 @@ cgroup_device_driver (bool block, long major, char *out, size_t len)
   if (n < 0)
     return -errno;
   buf[n] = '\0';
+  memcpy (copy, buf, (size_t)n + 1);
+  *out = '\0';
   for (line = strtok_r (buf, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
     {
       char name[64];
@@ -223,10 +225,25 @@ cgroup_device_driver (bool block, long major, char *out, size_t len)
       else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && m == major)
         {
           snprintf (out, len, "%s", name);
-          return 0;
+          break;
         }
     }
-  return -ENOENT;
+  if (*out == '\0')
+    return -ENOENT;
+  /* systemd's "char-NAME" stands for every major of that name. */
+  in = false;
+  save = NULL;
+  for (line = strtok_r (copy, "\n", &save); line != NULL; line = strtok_r (NULL, "\n", &save))
+    {
+      char name[64];
+      long m;
+
+      if (strncmp (line, "Character", 9) == 0 || strncmp (line, "Block", 5) == 0)
+        in = (line[0] == 'B') == block;
+      else if (in && sscanf (line, "%ld %63s", &m, name) == 2 && strcmp (name, out) == 0)
+        holders++;
+    }
+  return holders > 1 ? -EEXIST : 0;
 }
 
 /* Whether a device rule's major or minor V means every number: absent or
@@ -252,6 +269,7 @@ cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *dev
       bool allowed = allow != NULL && allow->type == MODRUN_JSON_BOOL && allow->boolean;
       bool block;
       char name[64];
+      int ret;
 
       if (type == NULL || (type->type == MODRUN_JSON_STRING && strcmp (type->string, "a") == 0))
         {
@@ -275,12 +293,18 @@ cgroup_systemd_check_devices (struct modrun_container *c, const modrun_json *dev
                               "for minor %" PRId64 " of any major: systemd has no form for it",
                               i, minor->integer);
       if (!any_number (major) && any_number (minor)
-          && cgroup_device_driver (block, (long)major->integer, name, sizeof (name)) < 0)
-        return c->svc->error (c, 0,
-                              "linux.resources.devices[%u]: --systemd-cgroup cannot keep a rule "
-                              "for every device of major %" PRId64
-                              ", which no driver in /proc/devices has",
-                              i, major->integer);
+          && (ret = cgroup_device_driver (block, (long)major->integer, name, sizeof (name))) < 0)
+        return ret == -EEXIST
+                   ? c->svc->error (c, 0,
+                                    "linux.resources.devices[%u]: --systemd-cgroup cannot keep a "
+                                    "rule for every device of major %" PRId64
+                                    ": systemd's %s-%s names the other majors of driver %s too",
+                                    i, major->integer, block ? "block" : "char", name, name)
+                   : c->svc->error (c, 0,
+                                    "linux.resources.devices[%u]: --systemd-cgroup cannot keep a "
+                                    "rule for every device of major %" PRId64
+                                    ", which no driver in /proc/devices has",
+                                    i, major->integer);
     }
   return 0;
 }

@@ -62,7 +62,8 @@ void cgroup_systemd_scope_limits (const modrun_json *res, uint64_t *memory_max,
                                   uint64_t *tasks_max);
 
 /* Writes the name /proc/devices gives driver MAJOR of block or character
- * devices into OUT; -ENOENT when no driver has MAJOR. */
+ * devices into OUT; -ENOENT when no driver has MAJOR, -EEXIST (OUT set)
+ * when the name holds other majors too. */
 int cgroup_device_driver (bool block, long major, char *out, size_t len);
 
 /* Refuses a linux.resources.devices list that systemd's DeviceAllow=

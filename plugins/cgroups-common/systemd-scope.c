@@ -315,8 +315,8 @@ device_entry (struct modrun_container *c, const char *line, struct cgroup_system
     snprintf (d->path, sizeof (d->path), "%s-%s", kind, name);
   else
     return c->svc->error (c, 0,
-                          "--systemd-cgroup: the device rule \"%s\" names major %s, which no "
-                          "driver in /proc/devices has: systemd's DeviceAllow= cannot name it",
+                          "--systemd-cgroup: the device rule \"%s\" names every device of major "
+                          "%s, which systemd's DeviceAllow= cannot name alone (/proc/devices)",
                           line, maj);
   return 0;
 }

@@ -89,9 +89,21 @@ test_controllers (void)
   ok (!cgroup_same_controllers ("", "memory"), "cgroup2 is no v1 hierarchy");
 }
 
+static void
+test_driver (void)
+{
+  char name[64];
+
+  ok (cgroup_device_driver (false, 1, name, sizeof (name)) == 0 && strcmp (name, "mem") == 0,
+      "character major 1 is the mem driver");
+  ok (cgroup_device_driver (false, 4000, name, sizeof (name)) == -ENOENT,
+      "a major no driver has is told apart");
+}
+
 int
 main (void)
 {
+  test_driver ();
   test_expand ();
   test_controllers ();
   test_parse ();
