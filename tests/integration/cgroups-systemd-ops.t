@@ -39,14 +39,6 @@ assert_unit_gone ()
   assert_no_match "$(unit_state "$1")" '^(active|activating|deactivating|reloading)$' "$2"
 }
 
-# The container's directory in every mounted hierarchy, that exists.
-dirs_of ()
-{
-  local h
-  for h in $(cgroup_hierarchies); do
-    [ -d "$h$1" ] && echo "$h$1"
-  done
-}
 
 # The lines of /proc/PID/cgroup (or of FILE, with -f) not at PATH.
 lines_elsewhere ()
@@ -87,7 +79,7 @@ create_ctr ()
 nothing_of ()
 {
   assert_unit_gone "$UNIT" "$1: the scope is not running"
-  assert_eq "$(dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" "$1: no directory, no state"
+  assert_eq "$(cgroup_dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" "$1: no directory, no state"
 }
 
 make_bundle "$TEST_TMP/bundle"
@@ -197,12 +189,12 @@ create_ctr "same slice: create the first"
 new_ctr modrun-test-ops.slice
 create_ctr "same slice: create the second"
 B_pid=$(ctr_pid "$ID")
-b_dirs=$(dirs_of "$P")
+b_dirs=$(cgroup_dirs_of "$P")
 $RT delete --force "$A" 2>"$TEST_TMP/err"
 ok $? "same slice: delete --force the first" || diag "$(cat "$TEST_TMP/err")"
 assert_unit_gone "$A_UNIT" "same slice: the first scope is stopped"
 assert_eq "$(unit_state "$UNIT")" active "same slice: the second scope runs"
-assert_eq "$(dirs_of "$P")" "$b_dirs" "same slice: the second's directories stay"
+assert_eq "$(cgroup_dirs_of "$P")" "$b_dirs" "same slice: the second's directories stay"
 assert_eq "$(lines_elsewhere "$B_pid" "$P")" "" "same slice: the second's init stays in them"
 assert_eq "$(ctr_status "$ID")" created "same slice: the second is still created"
 $RT start "$ID" && $RT delete --force "$ID"

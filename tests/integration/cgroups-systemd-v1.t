@@ -50,14 +50,6 @@ lines_elsewhere ()
   awk -F: -v p="$2" '$3 != p && !($1 == 0 && $3 == "/")' "/proc/$1/cgroup"
 }
 
-# The container's directory in every mounted hierarchy, that exists.
-dirs_of ()
-{
-  local h
-  for h in $(cgroup_hierarchies); do
-    [ -d "$h$1" ] && echo "$h$1"
-  done
-}
 
 # The limits as the kernel holds them, one line.
 limits_of ()
@@ -164,7 +156,7 @@ for run in "${RUNS[@]}"; do
   ok $? "$what: delete --force without the flag" || diag "$(cat "$TEST_TMP/err")"
   assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' \
     "$what: the scope is stopped"
-  assert_eq "$(dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" \
+  assert_eq "$(cgroup_dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" \
     "$what: no directory in any hierarchy, no state"
 
   # 5. A foreground run: the process sees its scope.
@@ -175,7 +167,7 @@ for run in "${RUNS[@]}"; do
     "$what: the process is in the scope in every hierarchy" || diag "$(cat "$TEST_TMP/out")"
   assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' \
     "$what: the scope is gone after the run"
-  assert_eq "$(dirs_of "$P")" "" "$what: and its directories"
+  assert_eq "$(cgroup_dirs_of "$P")" "" "$what: and its directories"
 
   # 6. A create that fails after systemd made the scope stops it.
   cfg '.linux.resources.cpu = {"cpus": "4095"} | .process.args = ["/bin/true"]'
@@ -184,7 +176,7 @@ for run in "${RUNS[@]}"; do
     diag "$(cat "$TEST_TMP/err")"
   assert_no_match "$(unit_state "$UNIT")" '^(active|activating|deactivating)$' \
     "$what: the scope is stopped"
-  assert_eq "$(dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" \
+  assert_eq "$(cgroup_dirs_of "$P"; ls -d "$TEST_ROOT/$ID" 2>/dev/null)" "" \
     "$what: no directory, no state"
 
   # 7. A device list systemd cannot keep is refused, naming the rule.

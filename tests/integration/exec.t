@@ -227,15 +227,24 @@ assert_match "$X_OUT" "^stdin-tty: no$" "without -t no terminal (the init's conf
 # wait would find it at once and let the runtime connect to a socket that
 # nobody listens on any more.
 SOCK=$TEST_TMP/console.sock
-tty_receiver ()
+# socket_receiver OUT PROGRAM SOCKET [ARG...]: starts PROGRAM listening on
+# SOCKET, its output in OUT (FILE.out) and its errors in FILE.err; returns
+# once the socket is there, with PROGRAM's pid in recvpid.
+socket_receiver ()
 {
-  rm -f "$SOCK"
-  timeout 60 "$RECVTTY" "$SOCK" >"$TEST_TMP/tty.out" 2>"$TEST_TMP/tty.err" &
+  local out=$1 prog=$2
+  shift 2
+  rm -f "$1"
+  timeout 60 "$prog" "$@" >"$out" 2>"${out%.out}.err" &
   recvpid=$!
   for _ in $(seq 50); do
-    [ -S "$SOCK" ] && break
+    [ -S "$1" ] && break
     sleep 0.1
   done
+}
+tty_receiver ()
+{
+  socket_receiver "$TEST_TMP/tty.out" "$RECVTTY" "$SOCK"
 }
 tty_receiver
 xrun -t -d --console-socket "$SOCK" ex mrtest tty
@@ -322,13 +331,7 @@ RECVPIDFD=$(dirname "$MRTEST")/recvpidfd
 # receiver SOCKET [kill]: starts recvpidfd on SOCKET, output in SOCKET.out.
 receiver ()
 {
-  rm -f "$1"
-  timeout 60 "$RECVPIDFD" "$@" >"$1.out" 2>"$1.err" &
-  recvpid=$!
-  for _ in $(seq 50); do
-    [ -S "$1" ] && break
-    sleep 0.1
-  done
+  socket_receiver "$1.out" "$RECVPIDFD" "$@"
 }
 PSOCK=$TEST_TMP/pidfd.sock
 receiver "$PSOCK"

@@ -194,6 +194,16 @@ cgroup_hierarchies ()
          print $5 }' /proc/self/mountinfo | sort -u
 }
 
+# cgroup_dirs_of PATH: the directory PATH in every mounted hierarchy, where
+# it exists, one a line.
+cgroup_dirs_of ()
+{
+  local h
+  for h in $(cgroup_hierarchies); do
+    [ -d "$h$1" ] && echo "$h$1"
+  done
+}
+
 # The cgroup parents of this test: /modrun-test*-PID in every hierarchy.
 test_cgroup_parents ()
 {
