@@ -378,3 +378,15 @@ cgroup_same_controllers (const char *a, const char *b)
     nb++;
   return na == nb;
 }
+
+unsigned int
+cgroup_systemd_update_what (const modrun_json *resources)
+{
+  unsigned int what = CGROUP_SYSTEMD_ALL & ~CGROUP_SYSTEMD_DEVICES;
+
+  /* systemd denies every device before it allows its list again: the
+   * devices go to it only when the update changes them. */
+  if (modrun_json_get (resources, "devices") != NULL)
+    what |= CGROUP_SYSTEMD_DEVICES;
+  return what;
+}

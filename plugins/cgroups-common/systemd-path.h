@@ -123,6 +123,10 @@ struct cgroup_systemd_props
   bool has_swap, has_io_weight;
 };
 
+/* What an update of RESOURCES hands to systemd: every limit, and the
+ * devices when RESOURCES names them. */
+unsigned int cgroup_systemd_update_what (const modrun_json *resources);
+
 /* The container's cgroup v1 directories of the controllers systemd
  * manages for the scope; NULL where it does not. */
 struct cgroup_systemd_dirs

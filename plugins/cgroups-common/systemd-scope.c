@@ -455,7 +455,7 @@ cgroup_systemd_read_v2 (struct modrun_container *c, const char *dir, unsigned in
     }
   if ((what & CGROUP_SYSTEMD_IO) && read_line (dir, "io.weight", buf, sizeof (buf)) == 0)
     {
-      unsigned long long w;
+      unsigned long long w = 0;
 
       p->has_io_weight = sscanf (buf, "default %llu", &w) == 1;
       p->io_weight = w;

@@ -160,22 +160,6 @@ lcg_parent_after_clone (struct modrun_container *c, void **data)
   return lcg_attach (c, &host);
 }
 
-/* Whether the scope's directory is still there in some controller. */
-static bool
-scope_left (struct lcg_host *host)
-{
-  char dir[PATH_MAX];
-  size_t i;
-
-  for (i = 0; i < host->n; i++)
-    if (host->ctl[i].used
-        && (size_t)snprintf (dir, sizeof (dir), "%s%s", host->ctl[i].mount, host->path)
-               < sizeof (dir)
-        && access (dir, F_OK) == 0)
-      return true;
-  return false;
-}
-
 static int
 lcg_destroy_stage (struct modrun_container *c, void **data)
 {
@@ -195,9 +179,7 @@ lcg_destroy_stage (struct modrun_container *c, void **data)
     return 0;
   /* The processes first, so that stopping the scope waits no timeout;
    * then systemd removes its directories, and libcgroup the others. */
-  /* systemd removes the cgroup of a scope that became empty, maybe while
-   * the signals go: a cgroup that went away is no failure. */
-  if (((ret = lcg_kill_all (c, &host, SIGKILL)) < 0 && scope_left (&host))
+  if ((ret = lcg_kill_all (c, &host, SIGKILL)) < 0
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = lcg_destroy (c)) < 0)
     return ret;
   return cgroup_systemd_mark (c, LCG_SYSTEMD_NAME, host.unit, false);
@@ -219,12 +201,7 @@ lcg_update (struct modrun_container *c, void **data, const modrun_json *resource
        && (ret = cgroup_systemd_check_devices (c, modrun_json_get (resources, "devices"))) < 0)
       || (ret = lcg_apply_resources (c, &host, resources, false)) < 0)
     return ret;
-  /* Devices only when named: systemd denies every device before it
-   * allows the list again. */
-  return systemd_sync (
-      c, &host,
-      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU | CGROUP_SYSTEMD_IO
-          | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES : 0u));
+  return systemd_sync (c, &host, cgroup_systemd_update_what (resources));
 }
 
 static int

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <libcgroup.h>
 
@@ -306,6 +307,18 @@ signal_round (const char *ctl, const char *path, int signo, struct pid_list *don
   return ret < 0 ? ret : found;
 }
 
+/* Whether the container's cgroup of controller CTL is there. */
+static bool
+group_exists (struct lcg_host *host, const char *ctl)
+{
+  struct lcg_controller *h = lcg_host_find (host, ctl);
+  char dir[PATH_MAX];
+
+  return h == NULL
+         || (size_t)snprintf (dir, sizeof (dir), "%s%s", h->mount, host->path) >= sizeof (dir)
+         || access (dir, F_OK) == 0;
+}
+
 int
 lcg_kill_all (struct modrun_container *c, struct lcg_host *host, int signo)
 {
@@ -349,7 +362,9 @@ lcg_kill_all (struct modrun_container *c, struct lcg_host *host, int signo)
          round++)
       ;
   free (done.v);
-  if (ret < 0)
+  /* A cgroup that went away meanwhile (systemd removes an emptied scope's)
+   * holds no process left to signal. */
+  if (ret < 0 && group_exists (host, ctl))
     return c->svc->error (c, -ret, "signal the processes of %s:%s", ctl, host->path);
   return 0;
 }

@@ -275,18 +275,6 @@ cgroups_v1_parent_after_clone (struct modrun_container *c, void **data)
   return ret < 0 ? ret : 0;
 }
 
-/* Whether the container's directory is still there in some hierarchy. */
-static bool
-scope_left (struct cg1_host *host)
-{
-  size_t i;
-
-  for (i = 0; i < host->n; i++)
-    if (host->h[i].dir != NULL && access (host->h[i].dir, F_OK) == 0)
-      return true;
-  return false;
-}
-
 static int
 cgroups_v1_destroy (struct modrun_container *c, void **data)
 {
@@ -307,10 +295,8 @@ cgroups_v1_destroy (struct modrun_container *c, void **data)
 
   /* Stopping the scope kills what is left in it, and systemd removes the
    * directories it made; the processes go first, so that no stop timeout
-   * is waited. Then the runtime's own directories. systemd removes the
-   * directories of a scope that became empty, maybe while the signals go:
-   * one that went away is no failure. */
-  if (((ret = cg1_kill_all (c, &host, SIGKILL)) < 0 && scope_left (&host))
+   * is waited. Then the runtime's own directories. */
+  if ((ret = cg1_kill_all (c, &host, SIGKILL)) < 0
       || (ret = cgroup_systemd_stop_unit (c, host.unit)) < 0 || (ret = cg1_destroy_dirs (c)) < 0)
     return ret;
   return cgroup_systemd_mark (c, CG1_SYSTEMD_NAME, host.unit, false);
@@ -330,14 +316,10 @@ cgroups_v1_update (struct modrun_container *c, void **data, const modrun_json *r
   if ((ret = cgroup_systemd_check_devices (c, modrun_json_get (resources, "devices"))) < 0
       || (ret = cg1_apply_resources (c, &host, resources, false)) < 0)
     return ret;
-  /* What the update changed, told to systemd too; devices only when
-   * named, since systemd denies every device before it allows the list. */
+  /* What the update changed, told to systemd too. */
   if ((ret = cg1_mark_systemd_dirs (c, &host)) < 0)
     return ret;
-  return systemd_sync (
-      c, &host,
-      CGROUP_SYSTEMD_MEMORY | CGROUP_SYSTEMD_TASKS | CGROUP_SYSTEMD_CPU
-          | (modrun_json_get (resources, "devices") != NULL ? CGROUP_SYSTEMD_DEVICES : 0u));
+  return systemd_sync (c, &host, cgroup_systemd_update_what (resources));
 }
 
 static int
